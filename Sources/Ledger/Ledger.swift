@@ -1,0 +1,2 @@
+// Placeholder so the module builds; real types arrive with their issues.
+enum LedgerModule {}

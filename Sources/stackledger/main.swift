@@ -1,0 +1,1 @@
+print("stackledger: not built yet")
