@@ -20,6 +20,11 @@ let package = Package(
       providers: [.apt(["libpq-dev"])]
     ),
     .systemLibrary(
+      name: "CCrypto",
+      pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"])]
+    ),
+    .systemLibrary(
       name: "CYAML",
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"])]
@@ -30,7 +35,7 @@ let package = Package(
     .target(name: "OpenStackClient", dependencies: ["CYAML"], swiftSettings: strict),
     .target(
       name: "Ledger",
-      dependencies: ["PostgresClient", "OpenStackClient"],
+      dependencies: ["PostgresClient", "OpenStackClient", "CCrypto"],
       swiftSettings: strict
     ),
     .target(
