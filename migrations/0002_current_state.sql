@@ -59,13 +59,13 @@ CREATE TABLE servers (
   user_data_sha256            text,
   security_group_names        text[],
   security_group_ids          uuid[],
+  volumes_attached            jsonb,
   addresses                   jsonb,
   volumes                     jsonb,
   raw                         jsonb,
   fingerprint                 bytea,
   version_no                integer     NOT NULL,
   first_seen_run            bigint      NOT NULL,
-  last_seen_run             bigint      NOT NULL,
   last_changed_run          bigint      NOT NULL,
   deleted_at                timestamptz,
   deleted_run               bigint,
@@ -135,13 +135,13 @@ COMMENT ON COLUMN servers.hostname IS 'OS-EXT-SRV-ATTR:hostname (2.3+ admin, eve
 COMMENT ON COLUMN servers.user_data_sha256 IS 'SHA-256 (hex) of OS-EXT-SRV-ATTR:user_data; the user data itself is never stored.';
 COMMENT ON COLUMN servers.security_group_names IS 'security_groups as Nova reports them: names, sorted, duplicates removed.';
 COMMENT ON COLUMN servers.security_group_ids IS 'Security group ids of the server''s Neutron ports, sorted.';
-COMMENT ON COLUMN servers.addresses IS 'The server''s IP addresses, sorted: [{ip, version, kind (fixed|floating), mac, network, port_id}], from Neutron ports and floating IPs (Nova''s `addresses` when Neutron did not list the port).';
-COMMENT ON COLUMN servers.volumes IS 'Attached volumes, sorted: [{volume_id, device, delete_on_termination}], from Nova and Cinder.';
+COMMENT ON COLUMN servers.volumes_attached IS 'os-extended-volumes:volumes_attached as Nova reports it: [{id, delete_on_termination}] (delete_on_termination from 2.3).';
+COMMENT ON COLUMN servers.addresses IS 'IP addresses from Neutron, sorted: [{ip, version, kind (fixed|floating), mac, network_id, network, port_id, subnet_id, floating_ip_id}]. Nova''s own (cached) `addresses` stays in raw.';
+COMMENT ON COLUMN servers.volumes IS 'Volume attachments from Cinder, sorted: [{volume_id, device, attachment_id, attached_at}].';
 COMMENT ON COLUMN servers.raw IS 'The server record exactly as Nova sent it, without `links` and user_data.';
-COMMENT ON COLUMN servers.fingerprint IS 'SHA-256 of the normalised state above; equal fingerprints mean no change.';
+COMMENT ON COLUMN servers.fingerprint IS 'SHA-256 of the normalised Nova fields (not addresses, volumes, security_group_ids, which come from Neutron and Cinder); equal fingerprints mean Nova reported no change.';
 COMMENT ON COLUMN servers.version_no IS 'Number of the current row in server_versions (1 for the first state seen).';
 COMMENT ON COLUMN servers.first_seen_run IS 'Run that first recorded the server.';
-COMMENT ON COLUMN servers.last_seen_run IS 'Latest run whose listing included the server.';
 COMMENT ON COLUMN servers.last_changed_run IS 'Latest run that recorded a change of the server.';
 COMMENT ON COLUMN servers.deleted_at IS 'When stackledger recorded the deletion (Nova''s terminated_at or updated is in the columns above); NULL while the server exists.';
 COMMENT ON COLUMN servers.deleted_run IS 'Run that recorded the deletion.';
@@ -163,7 +163,7 @@ CREATE TABLE server_addresses (
 );
 CREATE INDEX server_addresses_ip ON server_addresses (scope_id, ip_address);
 COMMENT ON TABLE server_addresses IS
-  'Current IP addresses of live servers, one row per address: fixed IPs from Neutron ports whose device_id is the server (Nova''s addresses when Neutron did not list the port) and floating IPs bound to those ports. History is in servers.addresses of server_versions and in changes (field addresses).';
+  'Current IP addresses of live servers, one row per address: fixed IPs from Neutron ports whose device_id is the server, and floating IPs bound to those ports. History is in the addresses column of server_versions and in changes (field addresses).';
 COMMENT ON COLUMN server_addresses.scope_id IS 'Scope.';
 COMMENT ON COLUMN server_addresses.server_id IS 'Server the address belongs to.';
 COMMENT ON COLUMN server_addresses.ip_address IS 'The IPv4 or IPv6 address.';
@@ -194,7 +194,6 @@ CREATE TABLE volumes (
   metadata           jsonb,
   fingerprint        bytea       NOT NULL,
   first_seen_run     bigint      NOT NULL,
-  last_seen_run      bigint      NOT NULL,
   deleted_at         timestamptz,
   deleted_run        bigint,
   PRIMARY KEY (scope_id, volume_id)
@@ -218,7 +217,6 @@ COMMENT ON COLUMN volumes.updated_at IS 'Cinder updated_at (UTC).';
 COMMENT ON COLUMN volumes.metadata IS 'Volume metadata.';
 COMMENT ON COLUMN volumes.fingerprint IS 'SHA-256 of the normalised volume; equal fingerprints mean no change.';
 COMMENT ON COLUMN volumes.first_seen_run IS 'Run that first listed the volume.';
-COMMENT ON COLUMN volumes.last_seen_run IS 'Latest run that listed the volume.';
 COMMENT ON COLUMN volumes.deleted_at IS 'When a complete listing first lacked the volume; NULL while it exists.';
 COMMENT ON COLUMN volumes.deleted_run IS 'Run that recorded the deletion.';
 
@@ -258,7 +256,6 @@ CREATE TABLE security_groups (
   updated_at         timestamptz,
   fingerprint        bytea       NOT NULL,
   first_seen_run     bigint      NOT NULL,
-  last_seen_run      bigint      NOT NULL,
   deleted_at         timestamptz,
   deleted_run        bigint,
   PRIMARY KEY (scope_id, security_group_id)
@@ -277,7 +274,6 @@ COMMENT ON COLUMN security_groups.created_at IS 'Neutron created_at (UTC).';
 COMMENT ON COLUMN security_groups.updated_at IS 'Neutron updated_at (UTC).';
 COMMENT ON COLUMN security_groups.fingerprint IS 'SHA-256 of the normalised group with its rules.';
 COMMENT ON COLUMN security_groups.first_seen_run IS 'Run that first listed the group.';
-COMMENT ON COLUMN security_groups.last_seen_run IS 'Latest run that listed the group.';
 COMMENT ON COLUMN security_groups.deleted_at IS 'When a complete listing first lacked the group.';
 COMMENT ON COLUMN security_groups.deleted_run IS 'Run that recorded the deletion.';
 

@@ -64,6 +64,7 @@ CREATE TABLE server_versions (
   user_data_sha256            text,
   security_group_names        text[],
   security_group_ids          uuid[],
+  volumes_attached            jsonb,
   addresses                   jsonb,
   volumes                     jsonb,
   raw                         jsonb,
@@ -138,10 +139,11 @@ COMMENT ON COLUMN server_versions.hostname IS 'OS-EXT-SRV-ATTR:hostname (2.3+ ad
 COMMENT ON COLUMN server_versions.user_data_sha256 IS 'SHA-256 (hex) of OS-EXT-SRV-ATTR:user_data; the user data itself is never stored.';
 COMMENT ON COLUMN server_versions.security_group_names IS 'security_groups as Nova reports them: names, sorted, duplicates removed.';
 COMMENT ON COLUMN server_versions.security_group_ids IS 'Security group ids of the server''s Neutron ports, sorted.';
-COMMENT ON COLUMN server_versions.addresses IS 'The server''s IP addresses, sorted: [{ip, version, kind (fixed|floating), mac, network, port_id}], from Neutron ports and floating IPs (Nova''s `addresses` when Neutron did not list the port).';
-COMMENT ON COLUMN server_versions.volumes IS 'Attached volumes, sorted: [{volume_id, device, delete_on_termination}], from Nova and Cinder.';
+COMMENT ON COLUMN server_versions.volumes_attached IS 'os-extended-volumes:volumes_attached as Nova reports it: [{id, delete_on_termination}] (delete_on_termination from 2.3).';
+COMMENT ON COLUMN server_versions.addresses IS 'IP addresses from Neutron, sorted: [{ip, version, kind (fixed|floating), mac, network_id, network, port_id, subnet_id, floating_ip_id}]. Nova''s own (cached) `addresses` stays in raw.';
+COMMENT ON COLUMN server_versions.volumes IS 'Volume attachments from Cinder, sorted: [{volume_id, device, attachment_id, attached_at}].';
 COMMENT ON COLUMN server_versions.raw IS 'The server record exactly as Nova sent it, without `links` and user_data.';
-COMMENT ON COLUMN server_versions.fingerprint IS 'SHA-256 of the normalised state above; equal fingerprints mean no change.';
+COMMENT ON COLUMN server_versions.fingerprint IS 'SHA-256 of the normalised Nova fields (not addresses, volumes, security_group_ids, which come from Neutron and Cinder); equal fingerprints mean Nova reported no change.';
 
 CREATE TABLE changes (
   scope_id           integer     NOT NULL REFERENCES scopes,

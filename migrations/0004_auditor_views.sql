@@ -38,7 +38,7 @@ SELECT s.scope_id,
             ON g.scope_id = m.scope_id AND g.security_group_id = m.security_group_id
          WHERE m.scope_id = s.scope_id AND m.server_id = s.server_id) AS security_groups,
        s.first_seen_run,
-       s.last_seen_run
+       s.last_changed_run
   FROM servers s
   JOIN scopes sc ON sc.scope_id = s.scope_id
  WHERE s.deleted_at IS NULL;
