@@ -413,7 +413,18 @@ class Fleet:
         """Pure function of (seed, idx) for base servers."""
         r = random.Random(self.seed * 1000003 + idx)
         rnd = r.random
-        ri = r.randint
+
+        def ri(a, b):
+            return a + int(rnd() * (b - a + 1))
+
+        def sample(pool, k):
+            if k <= 0:
+                return []
+            lst = list(pool)
+            out = []
+            for _ in range(min(k, len(lst))):
+                out.append(lst.pop(int(rnd() * len(lst))))
+            return out
         pid = self.project_for(idx)
         proj = self.project_by_id[pid]
         created = self.created_of(idx)
@@ -443,9 +454,9 @@ class Fleet:
         launched = None if (building or failed) else (created + ri(15, 119)) * 1000000 + ri(1, 999999)
         nmeta = ri(0, 5)
         metadata = {}
-        for (k, vals) in r.sample(META_POOL, nmeta):
+        for (k, vals) in sample(META_POOL, nmeta):
             metadata[k] = vals[ri(0, len(vals) - 1)]
-        tags = sorted(r.sample(TAG_POOL, ri(0, 3)))
+        tags = sorted(sample(TAG_POOL, ri(0, 3)))
         locked = rnd() < 0.05
         rec = {
             "idx": idx, "id": self._embed(0, idx), "name": name, "project_id": pid, "user_id": user,
@@ -482,7 +493,7 @@ class Fleet:
             sgs = proj["sgs"]
             nports = 2 if rnd() < 0.2 else 1
             first_net = NET_PRIVATE if rnd() < 0.7 else NET_SHARED
-            port_sgs = [sgs[0]["id"]] + [s["id"] for s in r.sample(sgs[1:], ri(0, min(2, len(sgs) - 1)))]
+            port_sgs = [sgs[0]["id"]] + [s["id"] for s in sample(sgs[1:], ri(0, min(2, len(sgs) - 1)))]
             want_fip = rnd() < 0.15
             for k in range(nports):
                 net = self.networks[first_net if k == 0 else 1 - first_net]
@@ -785,7 +796,7 @@ class Fleet:
         if mv >= 96:
             s["pinned_availability_zone"] = rec["pinned_az"]
         if mv >= 100:
-            s["scheduler_hints"] = copy.deepcopy(rec["hints"])
+            s["scheduler_hints"] = dict(rec["hints"])
         return s
 
     def render_partial(self, rec, mv, link_base, detail=True, show=False):
@@ -1124,8 +1135,6 @@ class Fleet:
     def create_server(self, r, ts, sid, project=None):
         idx = self.next_idx
         self.next_idx += 1
-        base_idx = r.randint(0, max(0, self.n - 1)) if self.n else 0
-        tmpl = self.gen(base_idx) if self.n else None
         proj = self.project_by_id[project] if project else self.projects[r.randint(0, len(self.projects) - 1)]
         flavor = self.flavors[r.randint(0, len(self.flavors) - 1)]
         image = self.images[r.randint(0, len(self.images) - 1)]
@@ -1146,7 +1155,6 @@ class Fleet:
             "pinned_az": None, "hints": {}, "groups": [], "ports": [], "volumes": [], "deleted": False,
             "deleted_at": None, "actions": [], "pre_resize_state": None, "kernel_id": "", "ramdisk_id": "",
         }
-        del tmpl
         net = self.networks[NET_PRIVATE if r.random() < 0.7 else NET_SHARED]
         rec["ports"].append(self._new_port(idx, 0, net, [proj["sgs"][0]["id"]], ts, None, fip=r.random() < 0.15))
         if bfv:
