@@ -53,6 +53,12 @@ public struct PostgresQuery: ExpressibleByStringInterpolation, Sendable, Equatab
       sql += "$\(binds.count)"
     }
 
+    /// Binds an optional value as the next `$n` parameter; `nil` binds SQL NULL.
+    public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+      binds.append(value?.postgresBind ?? nil)
+      sql += "$\(binds.count)"
+    }
+
     /// Splices text verbatim into the SQL. Only for trusted identifiers and SQL fragments.
     public mutating func appendInterpolation(raw fragment: String) {
       sql += fragment

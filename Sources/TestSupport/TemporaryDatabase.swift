@@ -83,15 +83,17 @@ public final class TemporaryDatabase: @unchecked Sendable {  // state guarded by
     }
   }
 
+  /// Connection parameters copied from the server connection into `url`.
+  private static let copiedParameters: Set<String> = [
+    "host", "hostaddr", "port", "user", "password", "passfile", "connect_timeout", "options",
+    "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "gssencmode", "krbsrvname",
+    "channel_binding", "target_session_attrs",
+  ]
+
   /// A conninfo with the same server settings as `connection` but another database.
   private static func conninfo(of connection: PostgresConnection, database: String) -> String {
     var parts = connection.connectionParameters
-      .filter {
-        ![
-          "dbname", "application_name", "fallback_application_name", "client_encoding",
-          "replication",
-        ].contains($0.key)
-      }
+      .filter { copiedParameters.contains($0.key) }
       .map { "\($0.key)=\(quote($0.value))" }
     parts.append("dbname=\(quote(database))")
     return parts.joined(separator: " ")

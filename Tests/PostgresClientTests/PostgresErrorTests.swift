@@ -90,7 +90,7 @@ import Testing
   @Test func aTerminatedBackendIsAConnectionError() throws {
     let victim = try TemporaryDatabase.connectToServer()
     let killer = try TemporaryDatabase.connectToServer()
-    try killer.query("SELECT pg_terminate_backend(\(victim.backendPID))")
+    _ = try killer.query("SELECT pg_terminate_backend(\(victim.backendPID))")
     let error = try #require(throws: PostgresError.self) { try victim.query("SELECT 1") }
     #expect(error.kind == .connection)
   }
