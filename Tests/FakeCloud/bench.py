@@ -26,6 +26,7 @@ def main():
     ap.add_argument("--limit", type=int, default=1000)
     ap.add_argument("--mv", default="2.100")
     ap.add_argument("--passes", type=int, default=2)
+    ap.add_argument("--parse", action="store_true", help="fully json-parse every page on the client")
     a = ap.parse_args()
     t0 = time.time()
     proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fakecloud.py"), "--port", "0", "--servers",
@@ -54,16 +55,21 @@ def main():
                 if r.status != 200:
                     raise SystemExit("HTTP %d: %s" % (r.status, data[:200]))
                 nbytes += len(data)
-                doc = json.loads(data)
-                n += len(doc["servers"])
+                if a.parse:
+                    doc = json.loads(data)
+                    n += len(doc["servers"])
+                else:  # cheap: count servers and parse only the trailing servers_links
+                    n += data.count(b'"hostId"')
+                    pos = data.rfind(b'"servers_links"')
+                    doc = json.loads(b"{" + data[pos:]) if pos >= 0 else {}
                 path = None
                 for link in doc.get("servers_links", []):
                     if link["rel"] == "next":
                         s = urlsplit(link["href"])
                         path = s.path + "?" + s.query
             dt = time.time() - t
-            print("pass %d: %d servers, %.1f MB in %.2f s = %.0f servers/s, %.1f MB/s (client parses JSON)" % (
-                p + 1, n, nbytes / 1e6, dt, n / dt, nbytes / 1e6 / dt))
+            print("pass %d: %d servers, %.1f MB in %.2f s = %.0f servers/s, %.1f MB/s %s" % (
+                p + 1, n, nbytes / 1e6, dt, n / dt, nbytes / 1e6 / dt, " (client parses JSON)" if a.parse else ""))
         # raw transfer rate without client-side JSON parsing (cached pages)
         path = "/compute/v2.1/servers/detail?all_tenants=1&limit=%d" % a.limit
         conn.request("GET", path, headers=hdrs)
