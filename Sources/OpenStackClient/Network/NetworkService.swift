@@ -8,8 +8,8 @@ public struct FixedIP: Sendable, Equatable {
   public var ipAddress: String
 }
 
-/// A Neutron port (`GET /v2.0/ports`).
-public struct Port: Sendable, Equatable {
+/// A Neutron port (`GET /v2.0/ports`). Named `NetworkPort` to stay clear of Foundation's `Port`.
+public struct NetworkPort: Sendable, Equatable {
   /// `id`.
   public var id: String
   /// `name`.
@@ -42,13 +42,13 @@ public struct Port: Sendable, Equatable {
   /// Whether Nova owns the port (`device_owner` starts with `compute:`).
   public var isComputePort: Bool { deviceOwner?.hasPrefix("compute:") ?? false }
 
-  static func decode(_ value: JSONValue) throws -> Port {
+  static func decode(_ value: JSONValue) throws -> NetworkPort {
     let id = try FieldReader(value, resource: "port").requiredString("id")
     let fields = try FieldReader(value, resource: "port", id: id)
     let fixedIPs = try fields.objects("fixed_ips")?.map {
       FixedIP(subnetID: try $0.string("subnet_id"), ipAddress: try $0.requiredString("ip_address"))
     }
-    return Port(
+    return NetworkPort(
       id: id, name: try fields.string("name"), networkID: try fields.string("network_id"),
       macAddress: try fields.string("mac_address"), fixedIPs: fixedIPs ?? [],
       deviceID: try fields.string("device_id"),
@@ -81,6 +81,8 @@ public struct SecurityGroupRule: Sendable, Equatable {
   public var remoteIPPrefix: String?
   /// `remote_group_id`.
   public var remoteGroupID: String?
+  /// `remote_address_group_id` (address-group extension).
+  public var remoteAddressGroupID: String?
   /// `description`.
   public var description: String?
 
@@ -98,6 +100,7 @@ public struct SecurityGroupRule: Sendable, Equatable {
       portRangeMax: try fields.int("port_range_max"),
       remoteIPPrefix: try fields.string("remote_ip_prefix"),
       remoteGroupID: try fields.string("remote_group_id"),
+      remoteAddressGroupID: try fields.string("remote_address_group_id"),
       description: try fields.string("description"))
   }
 }
@@ -114,6 +117,12 @@ public struct SecurityGroup: Sendable, Equatable {
   public var projectID: String?
   /// `security_group_rules`.
   public var rules: [SecurityGroupRule]
+  /// `stateful` (stateful-security-group extension).
+  public var stateful: Bool?
+  /// `revision_number`.
+  public var revisionNumber: Int?
+  /// `tags`.
+  public var tags: [String]?
   /// `created_at`.
   public var createdAt: Date?
   /// `updated_at`.
@@ -128,6 +137,8 @@ public struct SecurityGroup: Sendable, Equatable {
       id: id, name: try fields.string("name"), description: try fields.string("description"),
       projectID: try fields.string("project_id") ?? fields.string("tenant_id"),
       rules: try fields.objects("security_group_rules")?.map(SecurityGroupRule.decode) ?? [],
+      stateful: try fields.bool("stateful"), revisionNumber: try fields.int("revision_number"),
+      tags: try fields.stringArray("tags"),
       createdAt: try fields.date("created_at"), updatedAt: try fields.date("updated_at"),
       raw: value.removingLinks())
   }
@@ -228,11 +239,13 @@ public struct NetworkService: Sendable {
   }
 
   /// `GET /v2.0/ports` with exact-match `filters` (e.g. `["device_id": id]`).
-  public func ports(filters: [String: String] = [:], pageSize: Int? = nil) async throws -> [Port] {
+  public func ports(filters: [String: String] = [:], pageSize: Int? = nil) async throws
+    -> [NetworkPort]
+  {
     try await client.collectPages(
       "ports", query: query(pageSize: pageSize, filters: filters), itemsKey: "ports",
       linksKey: "ports_links",
-      resource: "ports", decode: Port.decode)
+      resource: "ports", decode: NetworkPort.decode)
   }
 
   /// `GET /v2.0/security-groups`, with rules.
