@@ -10,6 +10,7 @@ import collections
 import datetime
 import json
 import os
+import queue
 import random
 import re
 import secrets
@@ -171,6 +172,12 @@ class Cloud:
         self.cell_fraction = 0.0
         self.requests = collections.Counter()
         self.cache = PageCache(int(args.cache_mb * 1024 * 1024))
+        self.inflight = {}
+        self.inflight_lock = threading.Lock()
+        self._next_hint = {}
+        self.prefetch_q = queue.Queue(maxsize=4)
+        if args.prefetch and args.cache_mb > 0:
+            threading.Thread(target=self._prefetch_loop, daemon=True, name="prefetch").start()
         self.max_mv = parse_mv(args.max_microversion)
         if self.max_mv is None or self.max_mv < NOVA_MIN:
             raise SystemExit("bad --max-microversion %r" % args.max_microversion)
@@ -181,6 +188,58 @@ class Cloud:
         if args.cell_down:
             mode, _, frac = args.cell_down.partition(":")
             self.set_cell_down(mode, float(frac or "0.1"))
+
+    # -------------------------------------------------------------- page cache + prefetch
+    def get_or_build(self, key, builder):
+        """Cached page bytes for key, building them (under the lock) if needed.
+
+        Returns (data, next) where next is the builder's follow-up hint (None on a cache hit
+        whose follow-up was already prefetched or is unknown)."""
+        while True:
+            version = self.fleet.version
+            hit = self.cache.get(key, version)
+            if hit is not None:
+                return hit, self._next_hint.get((version, key))
+            with self.inflight_lock:
+                ev = self.inflight.get(key)
+                if ev is None:
+                    ev = self.inflight[key] = threading.Event()
+                    mine = True
+                else:
+                    mine = False
+            if not mine:
+                ev.wait(30)
+                continue
+            try:
+                with self.lock:
+                    version = self.fleet.version
+                    data, nxt = builder()
+                self.cache.put(key, version, data)
+                if nxt is not None:
+                    if len(self._next_hint) > 20000:
+                        self._next_hint.clear()
+                    self._next_hint[(version, key)] = nxt
+                return data, nxt
+            finally:
+                with self.inflight_lock:
+                    self.inflight.pop(key, None)
+                ev.set()
+
+    def prefetch(self, key, builder):
+        if self.cache.get(key, self.fleet.version) is not None:
+            return
+        try:
+            self.prefetch_q.put_nowait((key, builder))
+        except queue.Full:
+            pass
+
+    def _prefetch_loop(self):
+        while True:
+            key, builder = self.prefetch_q.get()
+            try:
+                self.get_or_build(key, builder)
+            except Exception:  # pragma: no cover - a prefetch must never take the server down
+                pass
 
     # -------------------------------------------------------------- settings
     def set_faults(self, spec):
@@ -876,30 +935,25 @@ class Handler(BaseHTTPRequestHandler):
                                   "and attach the Nova API log if possible.\n<class 'nova.exception.CellTimeout'>")
         partial_ok = cell_mode == "partial" and mv >= 69 and all(k == "all_tenants" for k in keys)
         base = self.link_base("compute")
-        key = ("servers", detail, mv, ctx.admin, ctx.es_vis, project, base, self.region_prefix,
-               tuple(sorted(self.query)), cell_mode, cell_frac)
-        version = f.version
-        cached = cloud.cache.get(key, version)
-        if cached is not None:
-            return self.respond(200, cached)
-        with cloud.lock:
-            version = f.version
+        preds = self.server_predicates(filt, ctx, mv)
+        admin, es_vis = ctx.admin, ctx.es_vis
+        fixed_key = ("servers", detail, mv, admin, es_vis, project, base, self.region_prefix, cell_mode, cell_frac)
+
+        def build(query, marker_idx):
+            """Serialize one page (called with the cloud lock held). Returns (bytes, next query or None)."""
             overlay_only = deleted or (cs is not None and cs >= f.start)
             if cb is not None and cb < f.t0 and not overlay_only:
                 overlay_only = True
             out = []
             render = f.render_server
-            admin, es_vis = ctx.admin, ctx.es_vis
-            preds = self.server_predicates(filt, ctx, mv)
+            last_idx = None
             if limit > 0:
                 it = f.iter_servers(marker_idx, lo_created=cs if not overlay_only else None,
                                     overlay_only=overlay_only, project=project)
                 for rec in it:
                     vm = rec["vm_state"]
                     if deleted:
-                        if vm == "deleted" or (vm == "soft-delete" and soft_ok is not False):
-                            pass
-                        else:
+                        if not (vm == "deleted" or (vm == "soft-delete" and soft_ok is not False)):
                             continue
                     elif cs is None and cb is None:
                         if vm == "deleted" or (vm == "soft-delete" and not soft_ok):
@@ -911,22 +965,31 @@ class Handler(BaseHTTPRequestHandler):
                     if cell_frac and f.is_down_cell(rec["idx"], cell_frac):
                         if partial_ok:
                             out.append(f.render_partial(rec, mv, base, detail))
+                            last_idx = rec["idx"]
                             if len(out) >= limit:
                                 break
                         continue
                     if preds and not all(p(rec) for p in preds):
                         continue
                     out.append(render(rec, mv, admin, es_vis, base, detail))
+                    last_idx = rec["idx"]
                     if len(out) >= limit:
                         break
             links = []
+            nxt = None
             if limit > 0 and len(out) == limit:
-                params = [(k, v) for k, v in self.query if k != "marker"] + [("marker", out[-1]["id"])]
+                params = [(k, v) for k, v in query if k != "marker"] + [("marker", out[-1]["id"])]
                 links = [{"rel": "next", "href": "%s/v2.1/servers%s?%s" % (
                     base, "/detail" if detail else "", urlencode(params))}]
-        data = json.dumps(self.list_body(out, links, detail)).encode()
-        cloud.cache.put(key, version, data)
-        return self.respond(200, data)
+                nxt = (params, last_idx)
+            return json.dumps(self.list_body(out, links, detail)).encode(), nxt
+
+        key = fixed_key + (tuple(sorted(self.query)),)
+        data, nxt = cloud.get_or_build(key, lambda: build(self.query, marker_idx))
+        self.respond(200, data)
+        if nxt is not None and cloud.args.prefetch:
+            params, last_idx = nxt
+            cloud.prefetch(fixed_key + (tuple(sorted(params)),), lambda: build(params, last_idx))
 
     @staticmethod
     def list_body(out, links, detail):
@@ -1578,6 +1641,7 @@ class Handler(BaseHTTPRequestHandler):
                         t["max_calls"] = (t["calls"] + n) if n else 0
             return self.respond(200, {"revoked": n_revoked, "expire_after_calls": cloud.token_max_calls})
         if parts == ["state"] and method == "GET":
+            f.ensure_base_counts()  # may take a while on huge fleets; does not block the API
             with cloud.lock:
                 counts = f.counts()
                 reqs = dict(cloud.requests)
@@ -1717,6 +1781,8 @@ def build_parser():
                    help="deletes are soft (SOFT_DELETED) like reclaim_instance_interval > 0")
     p.add_argument("--cache-mb", type=float, default=1024,
                    help="size bound of the serialized page cache in MiB, 0 disables (default 1024)")
+    p.add_argument("--no-prefetch", dest="prefetch", action="store_false",
+                   help="do not build the next /servers page in the background after serving one")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p
 

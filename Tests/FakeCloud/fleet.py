@@ -541,7 +541,7 @@ class Fleet:
              "size": size, "type": "ssd" if (mix64(n) & 3) == 0 else "__DEFAULT__", "bootable": bootable,
              "device": device, "attached": device is not None, "dot": bootable,
              "attached_us": created_us + 2000000 if device else None,
-             "attachment_id": uuid_from("attachment", self.seed, n, 0) if device else None,
+             "attachment_id": self._embed(4, n) if device else None,
              "created_us": created_us, "updated_us": created_us + 3000000,
              "image_id": rec["bfv_image_id"] if bootable else None, "project_id": rec["project_id"],
              "user_id": rec["user_id"], "az": rec["az"]}
@@ -1067,7 +1067,8 @@ class Fleet:
         c["volumes"] = sum(1 for v in rec["volumes"] if not v.get("deleted"))
         return c
 
-    def counts(self):
+    def ensure_base_counts(self):
+        """Counts of the untouched generated fleet (pure; safe to run without the cloud lock)."""
         if self._base_counts is None:
             base = {}
             for idx in range(self.n):
@@ -1077,6 +1078,9 @@ class Fleet:
                 for k, val in c.items():
                     acc[k] += val
             self._base_counts = base
+
+    def counts(self):
+        self.ensure_base_counts()
         per = {p["id"]: dict(d) for p, d in ((self.project_by_id[k], v) for k, v in self._base_counts.items())}
         keys = ["live", "deleted", "soft_deleted", "ports", "volumes", "fips"]
         for idx, rec in list(self.overlay.items()):
@@ -1194,6 +1198,18 @@ class Fleet:
                 created.append(rec["id"])
                 done.add(rec["idx"])
                 continue
+            if kind == "delete" and self.reclaim and r.random() < 0.3:
+                soft = [i for i in self.sorted_overlay_desc()
+                        if self.overlay[i]["vm_state"] == "soft-delete" and i not in done]
+                if soft:
+                    rec = self.overlay[soft[r.randint(0, len(soft) - 1)]]
+                    done.add(rec["idx"])
+                    self.hard_delete(rec, ts)
+                    self._record(rec, "delete", self.project_by_name["admin"]["users"][0][1],
+                                 self.project_by_name["admin"]["id"], ts)
+                    deleted.append(rec["id"])
+                    changed.append({"id": rec["id"], "kind": "reclaim", "bumped": True})
+                    continue
             rec = self._pick_live(r, done)
             if rec is None:
                 continue
