@@ -207,7 +207,44 @@ public struct LedgerStore {
   public func apply(_ context: ApplyContext, runUpdates: [String: (any PostgresEncodable)?])
     throws -> ApplyCounts
   {
-    try connection.transaction { connection in
+    try connection.transaction { _ in try write(context, runUpdates: runUpdates) }
+  }
+
+  private struct DryRunRollback: Error {}
+
+  /// The apply of a dry run: everything is computed in the transaction, then rolled back; only
+  /// the run row (status succeeded, dry_run true, the counts it would have written) remains.
+  public func dryRun(_ context: ApplyContext, runUpdates: [String: (any PostgresEncodable)?])
+    throws -> ApplyCounts
+  {
+    var counts = ApplyCounts()
+    do {
+      try connection.transaction { _ in
+        counts = try write(context, runUpdates: runUpdates)
+        throw DryRunRollback()
+      }
+    } catch is DryRunRollback {}
+    var updates = runUpdates
+    updates["servers_created"] = counts.serversCreated
+    updates["servers_changed"] = counts.serversChanged
+    updates["servers_deleted"] = counts.serversDeleted
+    updates["changes_written"] = 0
+    try updateRun(context.runID, updates)
+    try connection.execute(
+      """
+      UPDATE sync_runs SET status = 'succeeded', finished_at = clock_timestamp(),
+             notes = concat_ws('; ', notes, \("dry run: \(counts.changesWritten) change rows were computed and discarded"))
+       WHERE run_id = \(context.runID)
+      """)
+    counts.blockHash = ""
+    return counts
+  }
+
+  /// The statements of the apply, inside the caller's transaction.
+  private func write(_ context: ApplyContext, runUpdates: [String: (any PostgresEncodable)?])
+    throws -> ApplyCounts
+  {
+    do {
       try prepare(context)
       for statement in [
         ApplySQL.changed, ApplySQL.actions, ApplySQL.serverChanges, ApplySQL.versions,

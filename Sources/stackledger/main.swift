@@ -5,7 +5,7 @@ import PostgresClient
 /// Every subcommand, in the order `--help` lists them.
 enum Commands {
   static let all: [any Command.Type] = [
-    MigrateCommand.self, VerifyCommand.self,
+    MigrateCommand.self, SyncCommand.self, VerifyCommand.self,
   ]
 }
 

@@ -522,7 +522,8 @@ class Fleet:
             if s["version"] == 4:
                 ips.append([s["id"], ip_override or ip4(s["base"] + 10 + idx), 4])
             else:
-                ips.append([s["id"], "fd00:1234:5678::%x" % (0x10000 + idx), 6])
+                host = 0x10000 + idx  # wider than one group: spread over the last two
+                ips.append([s["id"], "fd00:1234:5678::%x:%x" % (host >> 16, host & 0xFFFF), 6])
         n = idx * 8 + k
         mac_n = (n * 0x9E3779B1) & 0xFFFFFF
         p = {"id": self._embed(1, n), "k": k, "network_id": net["id"],

@@ -1,0 +1,462 @@
+public import Foundation
+public import OpenStackClient
+public import PostgresClient
+
+/// Which kind of run to make.
+public enum SyncMode: String, Sendable {
+  /// Full when the last full run is older than `fullEvery` (or there is none), else incremental.
+  case automatic
+  /// List every server; confirm vanished ones one by one.
+  case full
+  /// Only servers Nova reports changed since the watermark (`changes-since`).
+  case incremental
+}
+
+/// Options of one sync run.
+public struct SyncOptions: Sendable {
+  public var mode: SyncMode = .automatic
+  /// Automatic mode makes a full run when the last one is older than this (default 24 h).
+  public var fullEvery: TimeInterval = 24 * 3600
+  /// Wait for another run of the scope to finish instead of exiting.
+  public var wait = false
+  /// Fetch and compare, report what would change, write nothing but the run row.
+  public var dryRun = false
+  /// Subtracted from the watermark for `changes-since` (clock skew, in-flight updates).
+  public var safetyMargin: TimeInterval = 300
+  /// Servers per Nova page (Nova caps it at its `max_limit`, 1000 by default).
+  public var pageSize = 1000
+  /// Concurrent requests for instance actions and 404 confirmations.
+  public var concurrency = 8
+  /// At most this many servers get their instance actions fetched per run.
+  public var attributionLimit = 5000
+  /// When more than this share of live servers vanish from a full listing at once (and more
+  /// than `suspectMinimum`), the listing is recorded as suspect and nothing is deleted.
+  public var suspectShare = 0.25
+  public var suspectMinimum = 20
+  /// A label for the scope (the cloud's name).
+  public var scopeName = "default"
+  public var hostname = ProcessInfo.processInfo.hostName
+  public var processID = Int(ProcessInfo.processInfo.processIdentifier)
+  public var version = "dev"
+
+  public init() {}
+}
+
+/// What a run did.
+public struct SyncSummary: Sendable {
+  public var runID: Int64 = 0
+  public var scopeID = 0
+  public var mode: SyncMode = .full
+  public var dryRun = false
+  public var allProjects = false
+  public var microversion = ""
+  public var serversSeen = 0
+  public var serversPartial = 0
+  public var serversUnconfirmed = 0
+  public var listingSuspect = false
+  public var counts = ApplyCounts()
+  public var duration: TimeInterval = 0
+  public var notes: [String] = []
+}
+
+/// Errors that decide the exit code.
+public enum SyncError: Error, CustomStringConvertible {
+  /// Another run holds the scope's lock (exit 75).
+  case locked(scopeID: Int)
+  /// An incremental run was asked for but there is no successful run to continue from.
+  case noWatermark
+
+  public var description: String {
+    switch self {
+    case .locked(let scope):
+      return
+        "another sync of scope \(scope) is running (it holds the scope's lock); use --wait to wait for it"
+    case .noWatermark:
+      return "--incremental needs a previous successful run of this scope; run a full sync first"
+    }
+  }
+}
+
+/// Progress and log lines of a run, for the CLI to show.
+public struct SyncReporter: Sendable {
+  /// One line per phase (and warnings).
+  public var log: @Sendable (String) -> Void
+  /// Called after each staged page: servers so far.
+  public var progress: @Sendable (_ pages: Int, _ servers: Int) -> Void
+
+  public init(
+    log: @escaping @Sendable (String) -> Void,
+    progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+  ) {
+    self.log = log
+    self.progress = progress
+  }
+
+  public static let silent = SyncReporter(log: { _ in })
+}
+
+/// One sync run (DESIGN.md §5): lock, fetch, stage, then one transaction of set-based SQL.
+public struct SyncEngine {
+  public let cloud: OpenStackCloud
+  public let connection: PostgresConnection
+  public let options: SyncOptions
+  public let reporter: SyncReporter
+
+  public init(
+    cloud: OpenStackCloud, connection: PostgresConnection, options: SyncOptions,
+    reporter: SyncReporter = .silent
+  ) {
+    self.cloud = cloud
+    self.connection = connection
+    self.options = options
+    self.reporter = reporter
+  }
+
+  /// Runs the sync. Throws ``SyncError/locked(scopeID:)`` when another run holds the lock; any
+  /// other failure is recorded in the run row (status failed) and rethrown, with nothing applied.
+  public func run() async throws -> SyncSummary {
+    let started = Date()
+    let token = try await cloud.authenticate()
+    let allProjects = token.isAdmin
+    let store = LedgerStore(connection: connection)
+    let scopeID = try store.scopeID(
+      name: options.scopeName, authURL: cloud.config.authURL.absoluteString,
+      region: cloud.config.regionName ?? "", projectID: allProjects ? "" : (token.projectID ?? ""))
+    let lockKey = LedgerStore.lockKey(scopeID: scopeID)
+    if try !connection.tryAdvisoryLock(lockKey) {
+      guard options.wait else { throw SyncError.locked(scopeID: scopeID) }
+      reporter.log("waiting for the running sync of scope \(scopeID) to finish")
+      try connection.advisoryLock(lockKey)
+    }
+    defer { try? connection.advisoryUnlock(lockKey) }
+    let abandoned = try store.abandonStaleRuns(scopeID: scopeID)
+    if abandoned > 0 {
+      reporter.log("marked \(abandoned) run(s) left running by a dead process as abandoned")
+    }
+
+    let lastFull = try store.lastSucceededRun(scopeID: scopeID, mode: "full")
+    let lastAny = try store.lastSucceededRun(scopeID: scopeID)
+    let mode: SyncMode
+    switch options.mode {
+    case .full: mode = .full
+    case .incremental:
+      guard lastAny?.watermark != nil else { throw SyncError.noWatermark }
+      mode = .incremental
+    case .automatic:
+      if let lastFull, lastAny?.watermark != nil,
+        Date().timeIntervalSince(lastFull.startedAt) < options.fullEvery
+      {
+        mode = .incremental
+      } else {
+        mode = .full
+      }
+    }
+
+    let run = try store.beginRun(
+      scopeID: scopeID, mode: mode.rawValue, dryRun: options.dryRun, hostname: options.hostname,
+      pid: options.processID, version: options.version)
+    var summary = SyncSummary()
+    summary.runID = run.runID
+    summary.scopeID = scopeID
+    summary.mode = mode
+    summary.dryRun = options.dryRun
+    summary.allProjects = allProjects
+    reporter.log(
+      "run \(run.runID): \(mode.rawValue) sync of scope \(scopeID) (\(options.scopeName))"
+        + (options.dryRun ? ", dry run" : ""))
+    if !allProjects {
+      let note =
+        "the credentials have no admin role: syncing project \(token.projectID ?? "?") only; admin-only fields keep their last values"
+      summary.notes.append(note)
+      reporter.log("warning: \(note)")
+    }
+    do {
+      try await fetchAndApply(
+        run: run, scopeID: scopeID, mode: mode, allProjects: allProjects,
+        hadHistory: lastAny != nil, changesSince: lastAny?.watermark,
+        previousRunStart: lastAny?.startedAt,
+        summary: &summary)
+    } catch {
+      let reason = String(describing: error)
+      try? connection.execute(raw: "ROLLBACK")
+      try? store.failRun(run.runID, error: reason)
+      throw error
+    }
+    summary.duration = Date().timeIntervalSince(started)
+    return summary
+  }
+
+  // swiftlint:disable:next function_body_length
+  func fetchAndApply(
+    run: (runID: Int64, startedAt: Date), scopeID: Int, mode: SyncMode, allProjects: Bool,
+    hadHistory: Bool, changesSince watermark: Date?, previousRunStart: Date?,
+    summary: inout SyncSummary
+  ) async throws {
+    let store = LedgerStore(connection: connection)
+    let compute = try await cloud.compute()
+    summary.microversion = compute.microversion.description
+    try store.updateRun(
+      run.runID,
+      ["compute_microversion": compute.microversion.description, "all_projects": allProjects])
+    try Staging.create(on: connection)
+
+    // Neutron and Cinder are listed in full every run (Nova's `updated` misses their changes).
+    var notes = summary.notes
+    let havePorts: Bool
+    let haveSecurityGroups: Bool
+    var portCount = 0
+    var groupCount = 0
+    if let network = try await optionalService({ try await cloud.network() }, "network", &notes) {
+      let networks = try await network.networks()
+      let names = Dictionary(
+        networks.map { ($0.id, $0.name ?? "") }, uniquingKeysWith: { first, _ in first })
+      let ports = try await network.ports(pageSize: 1000)
+      let portRows = ports.compactMap { Normalizer.portRow($0, networkNames: names) }
+      portCount = portRows.count
+      try Staging.copy(
+        portRows, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
+      let floating = try await network.floatingIPs(pageSize: 1000).compactMap(
+        Normalizer.floatingIPRow)
+      try Staging.copy(
+        floating, into: "stage_fips", columns: Staging.Columns.floatingIPs, on: connection)
+      let groups = try await network.securityGroups(pageSize: 1000).map(
+        Normalizer.securityGroupRows)
+      groupCount = groups.count
+      try Staging.copy(
+        groups.map(\.group), into: "stage_sgs", columns: Staging.Columns.securityGroups,
+        on: connection)
+      try Staging.copy(
+        groups.flatMap(\.rules), into: "stage_sg_rules", columns: Staging.Columns.rules,
+        on: connection)
+      havePorts = true
+      haveSecurityGroups = true
+      reporter.log(
+        "network: \(portRows.count) server ports, \(floating.count) floating IPs, \(groups.count) security groups"
+      )
+    } else {
+      havePorts = false
+      haveSecurityGroups = false
+    }
+    var volumeCount = 0
+    let haveVolumes: Bool
+    if let storage = try await optionalService(
+      { try await cloud.blockStorage() }, "block-storage", &notes)
+    {
+      let volumes = try await storage.volumes(allTenants: allProjects, pageSize: 1000)
+      let rows = volumes.map(Normalizer.volumeRows)
+      volumeCount = rows.count
+      try Staging.copy(
+        rows.map(\.volume), into: "stage_volumes", columns: Staging.Columns.volumes,
+        on: connection)
+      try Staging.copy(
+        rows.flatMap(\.attachments), into: "stage_attachments",
+        columns: Staging.Columns.attachments, on: connection)
+      haveVolumes = true
+      reporter.log("block-storage: \(volumes.count) volumes")
+    } else {
+      haveVolumes = false
+    }
+
+    // Nova: pages are fetched one after another while earlier ones decode on other cores.
+    var query = ServerQuery(limit: options.pageSize, allTenants: allProjects)
+    if mode == .incremental, let watermark {
+      let since = watermark.addingTimeInterval(-options.safetyMargin)
+      query.changesSince = since
+      try store.updateRun(run.runID, ["changes_since": since])
+    }
+    var marker: String?
+    var pending: [Task<[ServerRecord], any Error>] = []
+    var pages = 0
+    var seen = 0
+    var partial = 0
+    var newest: Date?
+    func stage(_ records: [ServerRecord]) throws {
+      try Staging.stageServerPage(records, scopeID: scopeID, on: connection)
+      pages += 1
+      seen += records.count
+      partial += records.filter(\.isPartial).count
+      for record in records where !record.isPartial {
+        if let updated = record.updatedAt, newest.map({ updated > $0 }) ?? true {
+          newest = updated
+        }
+      }
+      reporter.progress(pages, seen)
+    }
+    var previousMarker: String?
+    repeat {
+      let data = try await compute.fetchServerPageData(query: query, marker: marker)
+      previousMarker = marker
+      marker = ComputeService.nextMarker(in: data)
+      pending.append(
+        Task.detached {
+          try ComputeService.decodeServerPage(data).servers.map(Normalizer.record)
+        })
+      if pending.count >= 2 {
+        try stage(try await pending.removeFirst().value)
+      }
+      if marker != nil, marker == previousMarker {
+        throw OpenStackError.malformedJSON(
+          resource: "servers", reason: "the next page link repeats marker \(marker ?? "")")
+      }
+    } while marker != nil
+    for task in pending {
+      try stage(try await task.value)
+    }
+    summary.serversSeen = seen
+    summary.serversPartial = partial
+    reporter.log(
+      "compute: \(seen) servers in \(pages) pages" + (partial > 0 ? " (\(partial) partial)" : ""))
+
+    // Deletion only on Nova's word: confirm servers that vanished from a full listing.
+    var unconfirmed = 0
+    var suspect = false
+    if mode == .full {
+      let vanished = try store.vanishedServers(scopeID: scopeID)
+      let live = try store.liveServerCount(scopeID: scopeID)
+      if vanished.count > options.suspectMinimum
+        && Double(vanished.count) > options.suspectShare * Double(live)
+      {
+        suspect = true
+        unconfirmed = vanished.count
+        let note =
+          "\(vanished.count) of \(live) live servers vanished from the listing at once: recorded as suspect, nothing deleted"
+        notes.append(note)
+        reporter.log("warning: \(note)")
+      } else if !vanished.isEmpty {
+        let outcome = try await confirm(vanished, compute: compute)
+        try Staging.copy(
+          outcome.notFound.map { [$0] }, into: "stage_not_found", columns: ["server_id"],
+          on: connection)
+        try Staging.stageServerPage(outcome.deletedRecords, scopeID: scopeID, on: connection)
+        unconfirmed = outcome.unconfirmed
+        reporter.log(
+          "confirmed \(outcome.notFound.count + outcome.deletedRecords.count) deletion(s); \(outcome.unconfirmed) vanished server(s) still exist or could not be checked"
+        )
+      }
+    }
+    summary.serversUnconfirmed = unconfirmed
+    summary.listingSuspect = suspect
+
+    let context = ApplyContext(
+      scopeID: scopeID, runID: run.runID, observedAt: run.startedAt, allProjects: allProjects,
+      fullRun: mode == .full, havePorts: havePorts, haveVolumes: haveVolumes,
+      haveSecurityGroups: haveSecurityGroups)
+
+    // Attribution: instance actions of the servers about to change.
+    let needing = try store.serversNeedingAttribution(
+      context: context, includeNew: hadHistory, limit: options.attributionLimit)
+    if !needing.isEmpty {
+      let since = previousRunStart?.addingTimeInterval(-options.safetyMargin)
+      let (rows, failures) = await fetchActions(for: needing, since: since, compute: compute)
+      try Staging.copy(
+        rows, into: "stage_actions", columns: Staging.Columns.actions, on: connection)
+      reporter.log(
+        "attribution: \(rows.count) instance actions for \(needing.count) servers"
+          + (failures > 0 ? " (\(failures) could not be fetched)" : ""))
+      if failures > 0 {
+        notes.append("instance actions of \(failures) server(s) could not be fetched")
+      }
+    }
+
+    var updates: [String: (any PostgresEncodable)?] = [
+      "servers_seen": seen, "servers_partial": partial, "servers_unconfirmed": unconfirmed,
+      "ports_seen": portCount, "volumes_seen": volumeCount, "security_groups_seen": groupCount,
+      "listing_suspect": suspect,
+      "notes": notes.isEmpty ? nil : notes.joined(separator: "; "),
+    ]
+    if let newest { updates["watermark"] = newest }
+    if mode == .incremental, newest == nil, let watermark { updates["watermark"] = watermark }
+    summary.notes = notes
+    if options.dryRun {
+      summary.counts = try store.dryRun(context, runUpdates: updates)
+    } else {
+      summary.counts = try store.apply(context, runUpdates: updates)
+    }
+    reporter.log(
+      "applied: \(summary.counts.serversCreated) created, \(summary.counts.serversChanged) changed, \(summary.counts.serversDeleted) deleted, \(summary.counts.changesWritten) change rows"
+        + (options.dryRun ? " (dry run: nothing written)" : ""))
+  }
+
+  /// A service that may be missing from the catalog: nil (with a note) when it is.
+  func optionalService<Service>(
+    _ make: () async throws -> Service, _ name: String, _ notes: inout [String]
+  ) async throws -> Service? {
+    do {
+      return try await make()
+    } catch let error as OpenStackError {
+      if case .endpointNotFound = error {
+        notes.append("no \(name) endpoint in the catalog: its data was left as it was")
+        reporter.log("warning: no \(name) endpoint in the catalog; skipping it")
+        return nil
+      }
+      throw error
+    }
+  }
+
+  struct Confirmation: Sendable {
+    var notFound: [String] = []
+    var deletedRecords: [ServerRecord] = []
+    var unconfirmed = 0
+  }
+
+  /// Asks Nova about each vanished server: 404 means deleted; a DELETED/SOFT_DELETED record is
+  /// applied as such; anything else (alive, a partial record, an error) deletes nothing.
+  func confirm(_ ids: [String], compute: ComputeService) async throws -> Confirmation {
+    try await withThrowingTaskGroup(of: (String, Result<ServerRecord?, any Error>).self) { group in
+      var result = Confirmation()
+      var iterator = ids.makeIterator()
+      func add(
+        _ group: inout ThrowingTaskGroup<(String, Result<ServerRecord?, any Error>), any Error>
+      ) {
+        guard let id = iterator.next() else { return }
+        group.addTask {
+          do {
+            return (id, .success(Normalizer.record(try await compute.server(id: id))))
+          } catch let error as OpenStackError where error.isNotFound {
+            return (id, .success(nil))
+          } catch {
+            return (id, .failure(error))
+          }
+        }
+      }
+      for _ in 0..<options.concurrency { add(&group) }
+      while let (id, outcome) = try await group.next() {
+        switch outcome {
+        case .success(nil): result.notFound.append(id)
+        case .success(let record?) where record.isDeletedRecord && !record.isPartial:
+          result.deletedRecords.append(record)
+        case .success, .failure: result.unconfirmed += 1
+        }
+        add(&group)
+      }
+      return result
+    }
+  }
+
+  /// Fetches instance actions with bounded concurrency; failures are counted, not fatal.
+  func fetchActions(for ids: [String], since: Date?, compute: ComputeService) async -> (
+    [[String?]], Int
+  ) {
+    await withTaskGroup(of: [[String?]]?.self) { group in
+      var rows: [[String?]] = []
+      var failures = 0
+      var iterator = ids.makeIterator()
+      func add(_ group: inout TaskGroup<[[String?]]?>) {
+        guard let id = iterator.next() else { return }
+        group.addTask {
+          guard
+            let actions = try? await compute.instanceActions(
+              serverID: id, changesSince: since, pageSize: 100)
+          else { return nil }
+          return actions.compactMap { Normalizer.actionRow(serverID: id, $0) }
+        }
+      }
+      for _ in 0..<options.concurrency { add(&group) }
+      while let outcome = await group.next() {
+        if let outcome { rows += outcome } else { failures += 1 }
+        add(&group)
+      }
+      return (rows, failures)
+    }
+  }
+}
