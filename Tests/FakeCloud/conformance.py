@@ -114,6 +114,12 @@ def main():
     acts = list(conn.compute.server_actions(servers[0].id))
     check("server actions list", len(acts) >= 1 and any(a.action == "create" for a in acts))
 
+    reqs = state(base)["requests"]
+    pages = reqs.get("GET /compute/v2.1/servers/detail", 0)
+    check("sdk followed servers_links over several pages", pages >= 2, "%d /servers/detail requests" % pages)
+    vpages = sum(v for k, v in reqs.items() if k.startswith("GET /volume/v3/") and k.endswith("/volumes/detail"))
+    check("sdk followed volumes_links", vpages >= 2, "%d /volumes/detail requests" % vpages)
+
     print("\nconformance: %d passed, %d failed%s" % (len(passes), len(failures),
                                                       (" (" + "; ".join(failures) + ")") if failures else ""))
     print("fake counts: servers=%d ports=%d volumes=%d security_groups=%d flavors=%d floating_ips=%d" % (

@@ -459,7 +459,8 @@ class Fleet:
         tags = sorted(sample(TAG_POOL, ri(0, 3)))
         locked = rnd() < 0.05
         rec = {
-            "idx": idx, "id": self._embed(0, idx), "name": name, "project_id": pid, "user_id": user,
+            "idx": idx, "id": self._embed(0, idx), "name": name, "hostname": name, "project_id": pid,
+            "user_id": user,
             "created": created, "updated": updated, "launched_us": launched, "terminated_us": None,
             "vm_state": vm_state, "task_state": "spawning" if building else None,
             "power_state": POWER[vm_state], "flavor_id": flavor["id"], "old_flavor_id": None,
@@ -510,7 +511,8 @@ class Fleet:
                 rec["volumes"].append(self._new_volume(idx, slot, rec, "/dev/vd%s" % "bcd"[k], False,
                                                        ri(1, 50) * 10, r, created + ri(60, 3600)))
             if rnd() < 0.05:
-                v = self._new_volume(idx, 7, rec, None, False, ri(1, 20) * 10, r, created + ri(60, 86400))
+                v = self._new_volume(idx, 7, rec, None, False, ri(1, 20) * 10, r,
+                                     min(created + ri(60, 86400), self.start - 60))
                 rec["volumes"].append(v)
         elif bfv:
             rec["image_id"] = image["id"]  # failed / building: keep it simple, image-backed
@@ -766,7 +768,7 @@ class Fleet:
             s["OS-EXT-SRV-ATTR:hypervisor_hostname"] = (host + ".example.org") if host else None
             s["OS-EXT-SRV-ATTR:instance_name"] = "instance-%08x" % (rec["idx"] + 1)
             if mv >= 3:
-                s["OS-EXT-SRV-ATTR:hostname"] = rec["name"]
+                s["OS-EXT-SRV-ATTR:hostname"] = rec["hostname"]
                 s["OS-EXT-SRV-ATTR:kernel_id"] = rec["kernel_id"]
                 s["OS-EXT-SRV-ATTR:launch_index"] = 0
                 s["OS-EXT-SRV-ATTR:ramdisk_id"] = rec["ramdisk_id"]
@@ -781,7 +783,7 @@ class Fleet:
                 else:
                     s["host_status"] = "UP"
         elif mv >= 90:
-            s["OS-EXT-SRV-ATTR:hostname"] = rec["name"]
+            s["OS-EXT-SRV-ATTR:hostname"] = rec["hostname"]
         if mv >= 9:
             s["locked"] = rec["locked"]
         if mv >= 19:
@@ -1149,7 +1151,7 @@ class Fleet:
         host = self.hosts[r.randint(0, N_HOSTS - 1)]
         bfv = r.random() < 0.2
         rec = {
-            "idx": idx, "id": sid, "name": name, "project_id": proj["id"], "user_id": user,
+            "idx": idx, "id": sid, "name": name, "hostname": name, "project_id": proj["id"], "user_id": user,
             "created": ts, "updated": ts, "launched_us": ts * 1000000 + 54321, "terminated_us": None,
             "vm_state": "active", "task_state": None, "power_state": 1, "flavor_id": flavor["id"],
             "old_flavor_id": None, "image_id": None if bfv else image["id"], "bfv_image_id": image["id"],
