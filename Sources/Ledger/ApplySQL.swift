@@ -137,6 +137,7 @@ enum ApplySQL {
         LEFT JOIN new_related r ON r.server_id = s.server_id
        WHERE s.scope_id = x.scope_id AND s.deleted_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM staged st WHERE st.server_id = s.server_id)
+         AND NOT EXISTS (SELECT 1 FROM stage_not_found n WHERE n.server_id = s.server_id)
          AND (\(relatedDiffers));
       CREATE UNIQUE INDEX ON cand (server_id);
       ANALYZE cand;
@@ -237,7 +238,7 @@ enum ApplySQL {
            WHERE ia.scope_id = x.scope_id AND ia.server_id = c.server_id
              AND ia.action = ANY(f.actions) AND ia.start_time >= d.since
            ORDER BY ia.start_time DESC LIMIT 1) a ON true
-       WHERE NOT d.is_new AND f.old_value IS DISTINCT FROM f.new_value
+       WHERE NOT d.is_new AND NOT d.becomes_deleted AND f.old_value IS DISTINCT FROM f.new_value
        ORDER BY c.server_id, f.ord;
 
       INSERT INTO changes (\(changeColumns))
@@ -251,7 +252,8 @@ enum ApplySQL {
         CROSS JOIN LATERAL (
           SELECT jsonb_object_keys(coalesce(s.metadata, '{}'::jsonb)) AS key
           UNION SELECT jsonb_object_keys(coalesce(c.metadata, '{}'::jsonb))) k
-       WHERE NOT d.is_new AND (s.metadata -> k.key) IS DISTINCT FROM (c.metadata -> k.key)
+       WHERE NOT d.is_new AND NOT d.becomes_deleted
+         AND (s.metadata -> k.key) IS DISTINCT FROM (c.metadata -> k.key)
        ORDER BY c.server_id, k.key;
 
       INSERT INTO changes (\(changeColumns))

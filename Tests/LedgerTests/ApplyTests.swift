@@ -282,3 +282,46 @@ struct VerifyTests {
     #expect(report.problems.contains { $0.contains("changes but") }, "\(report.problems)")
   }
 }
+
+@Suite("Apply: deletions and related state", .serialized)
+struct DeletionRelatedTests {
+  @Test func serverConfirmedGoneWhosePortsVanishedIsDeletedNotModified() throws {
+    let db = try LedgerDatabase()
+    let port: [String?] = [
+      "10000000-0000-4000-8000-000000000001", serverA, "20000000-0000-4000-8000-000000000001",
+      "private", "fa:16:3e:00:00:01", "[{\"ip_address\":\"10.0.0.5\",\"subnet_id\":null}]",
+      "{}", "p1",
+    ]
+    try db.sync(
+      [
+        record(serverA, baseline(serverA, name: "a")),
+        record(serverB, baseline(serverB, name: "b")),
+      ],
+      ports: [port])
+    // A is gone: not listed, its port released, Nova answers 404.
+    let (counts, run) = try db.sync(
+      [record(serverB, baseline(serverB, name: "b"))], notFound: [serverA])
+    #expect(counts.serversDeleted == 1)
+    #expect(counts.serversChanged == 0)
+    let lines = try db.changes(run: run)
+    #expect(lines.count == 1)
+    #expect(lines.first?.hasPrefix("deleted \(serverA)") == true)
+    #expect(try db.scalar("SELECT count(*) FROM server_addresses", as: Int.self) == 0)
+  }
+
+  @Test func listedDeletedServerGetsOneDeletedRowNotFieldRows() throws {
+    let db = try LedgerDatabase()
+    try db.sync([record(serverA, baseline(serverA, name: "a"))])
+    var deleted = baseline(serverA, name: "a")
+    deleted["status"] = "DELETED"
+    deleted["vm_state"] = "deleted"
+    deleted["terminated_at"] = "2026-02-01T00:00:00Z"
+    let (_, run) = try db.sync([record(serverA, deleted)])
+    let lines = try db.changes(run: run)
+    #expect(lines.count == 1, "\(lines)")
+    #expect(
+      try db.scalar(
+        "SELECT version_kind FROM server_versions WHERE valid_to IS NULL", as: String.self)
+        == "deleted")
+  }
+}
