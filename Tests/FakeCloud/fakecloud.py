@@ -467,6 +467,9 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     cloud = None  # set on the subclass
 
+    def version_string(self):
+        return self.server_version
+
     def log_message(self, fmt, *args):
         if self.cloud.args.verbose:
             sys.stderr.write("%s - %s\n" % (self.address_string(), fmt % args))
@@ -514,7 +517,9 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with cloud.lock:
                 cloud.requests["%s %s" % (method, UUIDISH.sub("{id}", path))] += 1
-            rule = cloud.pick_fault(method, path)
+            # Rules match the path and its query string ("servers/detail.*marker=" hits the
+            # pages after the first).
+            rule = cloud.pick_fault(method, path + ("?" + self.raw_query if self.raw_query else ""))
             if rule is not None:
                 kind = rule["kind"]
                 if kind == "delay":
@@ -1435,28 +1440,34 @@ class Handler(BaseHTTPRequestHandler):
             if f.idx_of_port(marker) is None and marker not in f.infra_port_by_id:
                 raise neutron_error(404, "PortNotFound", "Port %s could not be found." % marker)
         coll = {"ports": "ports", "floatingips": "floatingips"}[key]
-        cache_key = ("neutron", key, ctx.admin, None if ctx.admin else ctx.project_id,
-                     self.link_base("network"), tuple(sorted(self.query)))
-        version = f.version
+        fixed_key = ("neutron", key, ctx.admin, None if ctx.admin else ctx.project_id, self.link_base("network"))
         if limit is not None:
-            cached = cloud.cache.get(cache_key, version)
-            if cached is not None:
-                return self.respond(200, cached)
-            with cloud.lock:
-                version = f.version
+            lbase = self.link_base("network")
+
+            def build(query, mk):
                 items = []
-                for it in src(marker):
+                for it in src(mk):
                     if filt and not self.neutron_match(it, filt):
                         continue
                     items.append(it)
                     if len(items) >= limit:
                         break
-            body = {key: [self.neutron_fields(i) for i in items]}
-            if len(items) == limit:
-                body[key + "_links"] = [self.next_link_neutron(coll, items[-1]["id"])]
-            data = json.dumps(body).encode()
-            cloud.cache.put(cache_key, version, data)
-            return self.respond(200, data)
+                body = {key: [self.neutron_fields(i) for i in items]}
+                nxt = None
+                if len(items) == limit:
+                    params = [(k, v) for k, v in query if k != "marker"] + [("marker", items[-1]["id"])]
+                    body[key + "_links"] = [{"rel": "next", "href": "%s/v2.0/%s?%s" % (
+                        lbase, coll, urlencode(params))}]
+                    nxt = (params, items[-1]["id"])
+                return json.dumps(body).encode(), nxt
+
+            data, nxt = cloud.get_or_build(fixed_key + (tuple(sorted(self.query)),),
+                                           lambda: build(self.query, marker))
+            self.respond(200, data)
+            if nxt is not None and cloud.args.prefetch:
+                params, last = nxt
+                cloud.prefetch(fixed_key + (tuple(sorted(params)),), lambda: build(params, last))
+            return
 
         # no limit: everything, streamed in chunks
         def chunks():
@@ -1567,16 +1578,12 @@ class Handler(BaseHTTPRequestHandler):
             if k in ("status", "name", "bootable", "availability_zone"):
                 filt[k] = v
         base = self.link_base("volume")
-        key = ("volumes", detail, vmv, ctx.admin, project, base, tuple(sorted(self.query)), pid)
-        version = f.version
-        cached = cloud.cache.get(key, version)
-        if cached is not None:
-            return self.respond(200, cached)
-        with cloud.lock:
-            version = f.version
+        fixed_key = ("volumes", detail, vmv, ctx.admin, project, base, pid)
+
+        def build(query, mk):
             out = []
             if limit > 0:
-                for (v, rec) in f.iter_volumes(project, marker):
+                for (v, rec) in f.iter_volumes(project, mk):
                     d = f.render_volume(v, rec, ctx.admin, base, vmv)
                     if filt and any(str(d.get(k)) != val for k, val in filt.items()):
                         continue
@@ -1585,14 +1592,20 @@ class Handler(BaseHTTPRequestHandler):
                     out.append(d)
                     if len(out) >= limit:
                         break
-        body = {"volumes": out}
-        if limit > 0 and len(out) == limit:
-            params = [(k, v) for k, v in self.query if k != "marker"] + [("marker", out[-1]["id"])]
-            body["volumes_links"] = [{"rel": "next", "href": "%s/v3/%s/volumes%s?%s" % (
-                base, pid, "/detail" if detail else "", urlencode(params))}]
-        data = json.dumps(body).encode()
-        cloud.cache.put(key, version, data)
-        return self.respond(200, data)
+            body = {"volumes": out}
+            nxt = None
+            if limit > 0 and len(out) == limit:
+                params = [(k, v) for k, v in query if k != "marker"] + [("marker", out[-1]["id"])]
+                body["volumes_links"] = [{"rel": "next", "href": "%s/v3/%s/volumes%s?%s" % (
+                    base, pid, "/detail" if detail else "", urlencode(params))}]
+                nxt = (params, out[-1]["id"])
+            return json.dumps(body).encode(), nxt
+
+        data, nxt = cloud.get_or_build(fixed_key + (tuple(sorted(self.query)),), lambda: build(self.query, marker))
+        self.respond(200, data)
+        if nxt is not None and cloud.args.prefetch:
+            params, last = nxt
+            cloud.prefetch(fixed_key + (tuple(sorted(params)),), lambda: build(params, last))
 
     # -------------------------------------------------------------- control
     def control(self, method, path, raw):

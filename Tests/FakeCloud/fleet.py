@@ -131,7 +131,8 @@ IMAGES = [
 ROLES = ["web", "api", "db", "worker", "cache", "batch", "build", "proxy", "etl", "gpu"]
 META_POOL = [("env", ["prod", "staging", "dev"]), ("owner", ["team-a", "team-b", "platform", "data"]),
              ("backup", ["daily", "weekly", "none"]), ("ha", ["true", "false"]),
-             ("cost-center", ["cc-1001", "cc-2002", "cc-3003"]), ("app", ["shop", "crm", "search", "ml"])]
+             ("cost-center", ["cc-1001", "cc-2002", "cc-3003"]), ("app", ["shop", "crm", "search", "ml"]),
+             ("note", ["Zoë's test VM", "naïve café", "测试服务器", "deploy 🚀", 'quote " and \\ backslash'])]
 TAG_POOL = ["prod", "staging", "critical", "pci", "gdpr", "legacy", "k8s", "batch", "spot"]
 EXTRA_SGS = [
     ("web", "HTTP and HTTPS from anywhere", [("ingress", "IPv4", "tcp", 80, 80, "0.0.0.0/0"),
@@ -343,9 +344,8 @@ class Fleet:
     # ---------------------------------------------------------------- id codecs
     def _embed(self, kind, n):
         h = mix64(self._salts[kind] ^ (n * 0x2545F4914F6CDD1D & MASK64))
-        h2 = mix64(h)
         return "%08x-%04x-4%03x-%04x-%012x" % (h >> 32, (h >> 16) & 0xFFFF, h & 0xFFF,
-                                                0x8000 | (h2 & 0x3FFF), _scramble(n ^ self._masks[kind]))
+                                                0x8000 | ((h >> 12) & 0x3FFF), _scramble(n ^ self._masks[kind]))
 
     def _decode(self, kind, s):
         if not isinstance(s, str) or len(s) != 36:
