@@ -527,7 +527,7 @@ class Fleet:
                 host = 0x10000 + idx  # wider than one group: spread over the last two
                 ips.append([s["id"], "fd00:1234:5678::%x:%x" % (host >> 16, host & 0xFFFF), 6])
         n = idx * 8 + k
-        mac_n = (n * 0x9E3779B1) & 0xFFFFFF
+        mac_n = ((n + 0x5A5A5) * 0x9E3779B1) & 0xFFFFFF  # bijective on n mod 2**24: unique below 16M ports
         p = {"id": self._embed(1, n), "k": k, "network_id": net["id"],
              "mac": "fa:16:3e:%02x:%02x:%02x" % (mac_n >> 16, (mac_n >> 8) & 255, mac_n & 255),
              "ips": ips, "sgs": list(sgs), "created": created_s, "updated": created_s + 30, "fip": None,
