@@ -533,6 +533,12 @@ class TestConsistency(FakeCase):
                 self.assertEqual(v["status"], "in-use")
             self.assertIn(v["bootable"], ("true", "false"))
             self.assertRegex(v["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
+        import ipaddress
+        for p in ports:
+            self.assertRegex(p["mac_address"], r"^fa:16:3e(:[0-9a-f]{2}){3}$")
+            for ip in p["fixed_ips"]:
+                ipaddress.ip_address(ip["ip_address"])  # raises on an invalid address
+        self.assertEqual(len({p["mac_address"] for p in ports}), len(ports))
         fips = self.call("GET", "/network/v2.0/floatingips", token=tok)[2]["floatingips"]
         fip_by_port = {f["port_id"]: f for f in fips if f["port_id"]}
         for s in servers:
