@@ -6,10 +6,8 @@ their server record, so listings are generated page by page.
 """
 
 import base64
-import copy
 import hashlib
 import random
-import re
 import time
 
 MASK64 = (1 << 64) - 1
