@@ -638,7 +638,7 @@ class Fleet:
         top = self.next_idx - 1 if marker_idx is None else marker_idx - 1
         lo = 0
         if lo_created is not None:
-            lo = max(0, ((lo_created - MAX_UPDATE_LAG - self.t0) * self.n) // self.span - 2)
+            lo = max(0, int(((lo_created - MAX_UPDATE_LAG - self.t0) * self.n) // self.span) - 2)
         overlay = self.overlay
         project_for = self.project_for
         gen = self.gen

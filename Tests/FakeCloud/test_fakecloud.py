@@ -446,6 +446,14 @@ class TestActionsAndChurn(FakeCase):
         self.assertEqual(self.act(s["id"], {"unlock": None})[0], 202)
         self.assertEqual(self.act(s["id"], {"os-stop": None}, who=ALICE)[0], 202)
 
+    def test_changes_since_in_the_past_returns_servers_updated_since(self):
+        everything, _ = self.walk("/servers/detail?all_tenants=1&limit=200")
+        stamps = sorted(s["updated"] for s in everything)
+        since = stamps[len(stamps) // 2]
+        items, _ = self.walk("/servers/detail?all_tenants=1&limit=37&changes-since=" + since)
+        self.assertEqual({s["id"] for s in items},
+                         {s["id"] for s in everything if s["updated"] >= since})
+
     def test_churn_and_changes_since(self):
         res = self.control("churn", {"count": 60, "seed": 9})
         ts = res["timestamp"]
