@@ -233,7 +233,7 @@ public struct LedgerStore {
     try connection.execute(
       """
       UPDATE sync_runs SET status = 'succeeded', finished_at = clock_timestamp(),
-             notes = concat_ws('; ', notes, \("dry run: \(counts.changesWritten) change rows were computed and discarded"))
+             notes = concat_ws('; ', notes, \("dry run: \(counts.changesWritten) change rows were computed and discarded")::text)
        WHERE run_id = \(context.runID)
       """)
     counts.blockHash = ""
