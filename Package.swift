@@ -32,7 +32,8 @@ let package = Package(
 
     // Libraries. Dependencies point one way: stackledger -> Reports/Ledger -> clients.
     .target(name: "PostgresClient", dependencies: ["CLibPQ"], swiftSettings: strict),
-    .target(name: "OpenStackClient", dependencies: ["CYAML"], swiftSettings: strict),
+    .target(
+      name: "OpenStackClient", dependencies: ["CYAML", "CCrypto"], swiftSettings: strict),
     .target(
       name: "Ledger",
       dependencies: ["PostgresClient", "OpenStackClient", "CCrypto"],

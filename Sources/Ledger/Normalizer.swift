@@ -64,7 +64,7 @@ public enum Normalizer {
     set("ramdisk_id", server.ramdiskID)
     set("root_device_name", server.rootDeviceName)
     set("hostname", server.hostname)
-    set("user_data_sha256", nil)  // the client keeps no digest yet; see userDataPresent
+    set("user_data_sha256", server.userDataSHA256)
     set("security_group_names", server.securityGroups.map { Array(Set($0)).sorted().postgresText })
     set(
       "volumes_attached",

@@ -64,6 +64,9 @@ struct ServerDecodingTests {
     #expect(server.securityGroups == ["default", "default"])
     #expect(server.userDataPresent)
     #expect(server.userDataLength == 56)
+    // sha256 of the base64 text, computed independently with sha256sum.
+    #expect(
+      server.userDataSHA256 == "ee2cbe56d3776402def8e0e1eddb0feba27a78a9c236275f3f4119e08c6089c5")
     let canonical = server.canonicalJSONString()
     #expect(!canonical.contains("user_data"))
     #expect(!canonical.contains("IyEvYmluL2Jhc2g"))

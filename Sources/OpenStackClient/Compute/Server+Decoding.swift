@@ -1,3 +1,4 @@
+internal import CCrypto
 public import Foundation
 
 extension Server {
@@ -120,8 +121,11 @@ extension Server {
     }
 
     var userDataLength: Int?
+    var userDataSHA256: String?
     switch fields.value(userDataKey) {
-    case .string(let text)?: userDataLength = text.isEmpty ? nil : text.utf8.count
+    case .string(let text)?:
+      userDataLength = text.isEmpty ? nil : text.utf8.count
+      userDataSHA256 = text.isEmpty ? nil : sha256Hex(Array(text.utf8))
     case nil: break
     case let other?: throw fields.mismatch(userDataKey, expected: "a base64 string", found: other)
     }
@@ -163,6 +167,7 @@ extension Server {
       pinnedAvailabilityZone: try fields.string("pinned_availability_zone"),
       schedulerHints: schedulerHints,
       fault: fault, userDataPresent: userDataLength != nil, userDataLength: userDataLength,
+      userDataSHA256: userDataSHA256,
       host: try fields.string("OS-EXT-SRV-ATTR:host"),
       hypervisorHostname: try fields.string("OS-EXT-SRV-ATTR:hypervisor_hostname"),
       instanceName: try fields.string("OS-EXT-SRV-ATTR:instance_name"),
@@ -248,4 +253,18 @@ enum PageLinks {
       }
     }
   }
+}
+
+/// Lower-case hex SHA-256 through libcrypto: a digest of user data is all the model keeps.
+func sha256Hex(_ bytes: [UInt8]) -> String {
+  var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+  bytes.withUnsafeBufferPointer { input in
+    digest.withUnsafeMutableBufferPointer { output in
+      _ = SHA256(input.baseAddress, input.count, output.baseAddress)
+    }
+  }
+  return digest.map { byte in
+    let text = String(byte, radix: 16)
+    return byte < 16 ? "0" + text : text
+  }.joined()
 }

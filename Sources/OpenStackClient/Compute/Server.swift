@@ -87,6 +87,9 @@ public struct Server: Sendable, Equatable {
   public var userDataPresent: Bool
   /// The length of the base64 `user_data` text, when present.
   public var userDataLength: Int?
+  /// SHA-256 (hex) of the base64 `user_data` text as Nova sent it, when present: enough to see
+  /// that user data changed without keeping it.
+  public var userDataSHA256: String?
   /// `OS-EXT-SRV-ATTR:host` (admin).
   public var host: String?
   /// `OS-EXT-SRV-ATTR:hypervisor_hostname` (admin).
