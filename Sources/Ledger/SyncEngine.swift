@@ -210,15 +210,18 @@ public struct SyncEngine {
       let networks = try await network.networks()
       let names = Dictionary(
         networks.map { ($0.id, $0.name ?? "") }, uniquingKeysWith: { first, _ in first })
-      let ports = try await network.ports(pageSize: 1000)
-      let portRows = ports.compactMap { Normalizer.portRow($0, networkNames: names) }
-      portCount = portRows.count
-      try Staging.copy(
-        portRows, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
-      let floating = try await network.floatingIPs(pageSize: 1000).compactMap(
-        Normalizer.floatingIPRow)
-      try Staging.copy(
-        floating, into: "stage_fips", columns: Staging.Columns.floatingIPs, on: connection)
+      try await network.forEachPortPage(pageSize: 1000) { page in
+        let rows = page.compactMap { Normalizer.portRow($0, networkNames: names) }
+        portCount += rows.count
+        try Staging.copy(rows, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
+      }
+      var floatingCount = 0
+      try await network.forEachFloatingIPPage(pageSize: 1000) { page in
+        let rows = page.compactMap(Normalizer.floatingIPRow)
+        floatingCount += rows.count
+        try Staging.copy(
+          rows, into: "stage_fips", columns: Staging.Columns.floatingIPs, on: connection)
+      }
       let groups = try await network.securityGroups(pageSize: 1000).map(
         Normalizer.securityGroupRows)
       groupCount = groups.count
@@ -231,7 +234,7 @@ public struct SyncEngine {
       havePorts = true
       haveSecurityGroups = true
       reporter.log(
-        "network: \(portRows.count) server ports, \(floating.count) floating IPs, \(groups.count) security groups"
+        "network: \(portCount) server ports, \(floatingCount) floating IPs, \(groups.count) security groups"
       )
     } else {
       havePorts = false
@@ -242,17 +245,18 @@ public struct SyncEngine {
     if let storage = try await optionalService(
       { try await cloud.blockStorage() }, "block-storage", &notes)
     {
-      let volumes = try await storage.volumes(allTenants: allProjects, pageSize: 1000)
-      let rows = volumes.map(Normalizer.volumeRows)
-      volumeCount = rows.count
-      try Staging.copy(
-        rows.map(\.volume), into: "stage_volumes", columns: Staging.Columns.volumes,
-        on: connection)
-      try Staging.copy(
-        rows.flatMap(\.attachments), into: "stage_attachments",
-        columns: Staging.Columns.attachments, on: connection)
+      try await storage.forEachVolumePage(allTenants: allProjects, pageSize: 1000) { page in
+        let rows = page.map(Normalizer.volumeRows)
+        volumeCount += rows.count
+        try Staging.copy(
+          rows.map(\.volume), into: "stage_volumes", columns: Staging.Columns.volumes,
+          on: connection)
+        try Staging.copy(
+          rows.flatMap(\.attachments), into: "stage_attachments",
+          columns: Staging.Columns.attachments, on: connection)
+      }
       haveVolumes = true
-      reporter.log("block-storage: \(volumes.count) volumes")
+      reporter.log("block-storage: \(volumeCount) volumes")
     } else {
       haveVolumes = false
     }

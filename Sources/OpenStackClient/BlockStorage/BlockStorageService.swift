@@ -131,6 +131,18 @@ public struct BlockStorageService: Sendable {
     return BlockStorageService(client: client, microversion: chosen)
   }
 
+  /// `GET /volumes/detail` page by page: `body` gets each page before the next is fetched.
+  public func forEachVolumePage(
+    allTenants: Bool = false, pageSize: Int? = nil, _ body: ([Volume]) async throws -> Void
+  ) async throws {
+    var query: [URLQueryItem] = []
+    if allTenants { query.append(URLQueryItem(name: "all_tenants", value: "1")) }
+    if let pageSize { query.append(URLQueryItem(name: "limit", value: String(pageSize))) }
+    try await client.forEachPage(
+      "volumes/detail", query: query, itemsKey: "volumes", linksKey: "volumes_links",
+      resource: "volumes", decode: Volume.decode, body)
+  }
+
   /// Every volume (`GET /volumes/detail`, paged by `volumes_links`); `allTenants` needs admin.
   public func volumes(
     allTenants: Bool = false, pageSize: Int? = nil, filters: [String: String] = [:]

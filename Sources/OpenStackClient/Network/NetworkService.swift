@@ -248,6 +248,26 @@ public struct NetworkService: Sendable {
       resource: "ports", decode: NetworkPort.decode)
   }
 
+  /// `GET /v2.0/ports` page by page: `body` gets each page before the next is fetched.
+  public func forEachPortPage(
+    filters: [String: String] = [:], pageSize: Int? = nil,
+    _ body: ([NetworkPort]) async throws -> Void
+  ) async throws {
+    try await client.forEachPage(
+      "ports", query: query(pageSize: pageSize, filters: filters), itemsKey: "ports",
+      linksKey: "ports_links", resource: "ports", decode: NetworkPort.decode, body)
+  }
+
+  /// `GET /v2.0/floatingips` page by page.
+  public func forEachFloatingIPPage(
+    filters: [String: String] = [:], pageSize: Int? = nil,
+    _ body: ([FloatingIP]) async throws -> Void
+  ) async throws {
+    try await client.forEachPage(
+      "floatingips", query: query(pageSize: pageSize, filters: filters), itemsKey: "floatingips",
+      linksKey: "floatingips_links", resource: "floating IPs", decode: FloatingIP.decode, body)
+  }
+
   /// `GET /v2.0/security-groups`, with rules.
   public func securityGroups(filters: [String: String] = [:], pageSize: Int? = nil) async throws
     -> [SecurityGroup]

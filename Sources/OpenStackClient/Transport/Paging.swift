@@ -12,6 +12,21 @@ extension ServiceClient {
     decode: (JSONValue) throws -> Item
   ) async throws -> [Item] {
     var items: [Item] = []
+    try await forEachPage(
+      path, query: query, itemsKey: itemsKey, linksKey: linksKey, resource: resource,
+      decode: decode
+    ) { page in
+      items.append(contentsOf: page)
+    }
+    return items
+  }
+
+  /// Fetches a collection page by page and hands each decoded page to `body` before fetching
+  /// the next, so a large listing never sits in memory whole.
+  func forEachPage<Item>(
+    _ path: String, query: [URLQueryItem], itemsKey: String, linksKey: String, resource: String,
+    decode: (JSONValue) throws -> Item, _ body: ([Item]) async throws -> Void
+  ) async throws {
     var marker: String?
     var seen: Set<String> = []
     repeat {
@@ -29,8 +44,7 @@ extension ServiceClient {
           resource: resource, id: nil, key: itemsKey, expected: "an array",
           found: value.kindDescription)
       }
-      items.reserveCapacity(items.count + page.count)
-      for item in page { items.append(try decode(item)) }
+      try await body(try page.map(decode))
       let next = page.isEmpty ? nil : PageLinks.nextMarker(json[linksKey])
       if let next, !seen.insert(next).inserted {
         throw OpenStackError.decoding(
@@ -39,6 +53,5 @@ extension ServiceClient {
       }
       marker = next
     } while marker != nil
-    return items
   }
 }
