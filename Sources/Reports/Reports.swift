@@ -1,2 +1,0 @@
-// Placeholder so the module builds; real types arrive with their issues.
-enum ReportsModule {}

@@ -1,0 +1,261 @@
+"""The benchmark driver behind scripts/bench (Python standard library only).
+
+Measures, on one fake-cloud fleet: stackledger's full initial sync, a no-change full re-sync
+and a 1%-churn incremental sync (wall time and peak RSS from /usr/bin/time -v), against the
+floor (every page fetched with curl without parsing, plus psql \\copy of the same normalized
+server rows) and the peer (openstacksdk listing servers of all projects, timed on a subset and
+scaled). Prints a markdown table of medians with ratios.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FAKE = os.path.join(ROOT, "Tests", "FakeCloud", "fakecloud.py")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Fake:
+    def __init__(self, work, servers, seed=42):
+        self.clouds = os.path.join(work, "clouds-%d.yaml" % servers)
+        self.proc = subprocess.Popen(
+            [sys.executable, FAKE, "--port", "0", "--servers", str(servers), "--seed", str(seed),
+             "--write-clouds-yaml", self.clouds, "--cache-mb", "4096"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.auth_url = self.proc.stdout.readline().strip()
+        if not self.auth_url:
+            raise SystemExit("the fake cloud did not start")
+        self.base = self.auth_url[: -len("/identity/v3")]
+
+    def control(self, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method="POST" if data else "GET")
+        with urllib.request.urlopen(req, timeout=600) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def token(self):
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"name": "Default"}, "password": "fake-admin-password"}}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+        req = urllib.request.Request(self.base + "/identity/v3/auth/tokens",
+                                     data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req) as resp:
+            return resp.headers["X-Subject-Token"]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def env_for(fake, database):
+    env = dict(os.environ)
+    env.update({"OS_CLIENT_CONFIG_FILE": fake.clouds, "OS_CLOUD": "fake-admin",
+                "DATABASE_URL": database})
+    return env
+
+
+def psql(database, sql, capture=True):
+    out = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", database,
+                          "-c", sql], check=True, capture_output=capture, text=True)
+    return out.stdout.strip() if capture else ""
+
+
+def fresh_database(name):
+    admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    psql(admin, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+    psql(admin, "CREATE DATABASE %s" % name)
+    return os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+
+
+def timed(cmd, env):
+    """Runs cmd under /usr/bin/time -v: (seconds, peak RSS in MB, stdout)."""
+    start = time.monotonic()
+    proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        raise SystemExit("%s failed (%d):\n%s" % (" ".join(cmd), proc.returncode, proc.stderr[-3000:]))
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return seconds, (int(rss.group(1)) / 1024.0 if rss else float("nan")), proc.stdout
+
+
+def warm(fake, token):
+    """Walks every listing once so the fake serves later runs from its page cache."""
+    for path, key in (("/compute/v2.1/servers/detail?all_tenants=1&limit=1000", "servers"),
+                      ("/network/v2.0/ports?limit=1000", "ports"),
+                      ("/network/v2.0/floatingips?limit=1000", "floatingips")):
+        url = fake.base + path
+        while url:
+            req = urllib.request.Request(url, headers={"X-Auth-Token": token,
+                                                       "OpenStack-API-Version": "compute 2.100"})
+            with urllib.request.urlopen(req) as resp:
+                doc = json.loads(resp.read())
+            links = doc.get(key + "_links") or []
+            url = next((l["href"] for l in links if l.get("rel") == "next"), None)
+
+
+def curl_floor(fake, token, work):
+    """Fetches every server page with curl, without parsing beyond the next marker."""
+    start = time.monotonic()
+    marker, pages, size = None, 0, 0
+    out = os.path.join(work, "page.json")
+    while True:
+        url = fake.base + "/compute/v2.1/servers/detail?all_tenants=1&limit=1000"
+        if marker:
+            url += "&marker=" + marker
+        subprocess.run(["curl", "-s", "-o", out, "-H", "X-Auth-Token: " + token,
+                        "-H", "OpenStack-API-Version: compute 2.100", url], check=True)
+        pages += 1
+        size += os.path.getsize(out)
+        with open(out, "rb") as f:
+            f.seek(max(0, os.path.getsize(out) - 4096))
+            tail = f.read().decode("utf-8", "replace")
+        m = re.search(r'"servers_links":\s*\[\{[^]]*marker=([0-9a-f-]+)', tail)
+        if not m:
+            break
+        marker = m.group(1)
+    return time.monotonic() - start, size
+
+
+def copy_floor(database, work):
+    """psql \\copy of the normalized server rows that a sync wrote, into an empty copy of the table."""
+    dump = os.path.join(work, "servers.copy")
+    psql(database, "\\copy (SELECT * FROM servers) TO '%s'" % dump)
+    psql(database, "DROP TABLE IF EXISTS floor_servers; CREATE TABLE floor_servers (LIKE servers)")
+    start = time.monotonic()
+    psql(database, "\\copy floor_servers FROM '%s'" % dump)
+    seconds = time.monotonic() - start
+    psql(database, "DROP TABLE floor_servers")
+    return seconds
+
+
+def peer(fake, work, subset):
+    venv = os.path.join(ROOT, ".build", "bench-venv")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", "openstacksdk"], check=True)
+    script = (
+        "import time, openstack, sys\n"
+        "c = openstack.connect(cloud='fake-admin')\n"
+        "t = time.monotonic(); n = 0\n"
+        "for s in c.compute.servers(details=True, all_projects=True, limit=1000):\n"
+        "    n += 1\n"
+        "    if n >= %d: break\n"
+        "print(n, time.monotonic() - t)\n" % subset)
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=fake.clouds)
+    out = subprocess.run([py, "-c", script], env=env, capture_output=True, text=True, check=True)
+    n, seconds = out.stdout.split()
+    return int(n), float(seconds)
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--servers", type=int, default=100000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--memory-sizes", default="", help="e.g. 10000,100000,1000000")
+    ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--peer-subset", type=int, default=10000)
+    args = ap.parse_args()
+    n = args.servers
+    sync = [args.binary, "sync"]
+
+    log("fake cloud with %d servers" % n)
+    fake = Fake(args.work, n)
+    try:
+        token = fake.token()
+        log("warming the fake's page cache")
+        warm(fake, token)
+        full, resync, incr = [], [], []
+        churned = 0
+        database = None
+        for r in range(args.runs):
+            database = fresh_database("bench_%d" % r)
+            env = env_for(fake, database)
+            subprocess.run([args.binary, "migrate"], env=env, check=True, capture_output=True)
+            log("run %d: full initial sync" % (r + 1))
+            full.append(timed(sync + ["--full"], env))
+            log("run %d: no-change full re-sync" % (r + 1))
+            resync.append(timed(sync + ["--full"], env))
+            k = max(1, n // 100)
+            fake.control("/_fake/churn", {"count": k, "seed": 100 + r})
+            churned = k
+            warm(fake, token)
+            log("run %d: incremental after %d churned servers" % (r + 1, k))
+            incr.append(timed(sync + ["--incremental"], env))
+        log("floor: curl of every page")
+        curl_times = [curl_floor(fake, token, args.work) for _ in range(args.runs)]
+        copy_times = [copy_floor(database, args.work) for _ in range(args.runs)]
+        peer_line = None
+        if not args.no_peer:
+            log("peer: openstacksdk on a %d-server subset" % args.peer_subset)
+            got, seconds = peer(fake, args.work, min(args.peer_subset, n))
+            peer_line = (got, seconds, seconds * n / max(got, 1))
+        memory = []
+        for size in [int(x) for x in args.memory_sizes.split(",") if x]:
+            log("memory: full sync of %d servers" % size)
+            other = Fake(args.work, size, seed=7)
+            try:
+                db = fresh_database("bench_mem")
+                env = env_for(other, db)
+                subprocess.run([args.binary, "migrate"], env=env, check=True, capture_output=True)
+                seconds, rss, _ = timed(sync + ["--full"], env)
+                memory.append((size, seconds, rss))
+            finally:
+                other.stop()
+    finally:
+        fake.stop()
+
+    full_s = median([t for t, _, _ in full])
+    floor_s = median([t for t, _ in curl_times]) + median(copy_times)
+    rows = [
+        ("stackledger full initial sync", full_s, median([m for _, m, _ in full])),
+        ("stackledger full re-sync, no changes", median([t for t, _, _ in resync]),
+         median([m for _, m, _ in resync])),
+        ("stackledger incremental after %d churned (1%%)" % churned, median([t for t, _, _ in incr]),
+         median([m for _, m, _ in incr])),
+        ("floor: curl every page (%.0f MB)" % (median([s for _, s in curl_times]) / 1e6),
+         median([t for t, _ in curl_times]), None),
+        ("floor: psql \\copy of the server rows", median(copy_times), None),
+    ]
+    print("\n%d servers, medians of %d runs, this machine (%d cores)\n" % (n, args.runs, os.cpu_count()))
+    print("| measurement | seconds | peak RSS MB | servers/s | vs full sync |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, seconds, rss in rows:
+        print("| %s | %.2f | %s | %s | %.2f× |" % (
+            name, seconds, "%.0f" % rss if rss else "", "%.0f" % (n / seconds) if "copy" not in name else "",
+            seconds / full_s))
+    print("| floor total (curl + \\copy) | %.2f | | %.0f | %.2f× |" % (floor_s, n / floor_s, floor_s / full_s))
+    if peer_line:
+        got, seconds, scaled = peer_line
+        print("| peer: openstacksdk, %d servers in %.1f s, scaled to %d | %.1f | | %.0f | %.1f× |" % (
+            got, seconds, n, scaled, got / seconds, scaled / full_s))
+    print("\nfull sync / floor = %.2f×" % (full_s / floor_s))
+    if memory:
+        print("\n| fleet | full sync seconds | peak RSS MB |")
+        print("| ---: | ---: | ---: |")
+        for size, seconds, rss in memory:
+            print("| %d | %.1f | %.0f |" % (size, seconds, rss))
+
+
+if __name__ == "__main__":
+    main()
