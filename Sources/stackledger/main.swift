@@ -5,7 +5,8 @@ import PostgresClient
 /// Every subcommand, in the order `--help` lists them.
 enum Commands {
   static let all: [any Command.Type] = [
-    MigrateCommand.self, SyncCommand.self, VerifyCommand.self,
+    MigrateCommand.self, SyncCommand.self, VerifyCommand.self, ReportDriftCommand.self,
+    ReportLifecycleCommand.self, HistoryCommand.self, RunsCommand.self, BaselineCommand.self,
   ]
 }
 
