@@ -214,7 +214,8 @@ extension ApplySQL {
 
   /// Cleans the per-apply temp tables (staging stays until the connection closes).
   static let dropWorkTables = """
-    DROP TABLE IF EXISTS seen, staged, new_related, cand, changed, gone, touched, vol_changed,
+    DROP VIEW IF EXISTS staged;
+    DROP TABLE IF EXISTS new_related, cand, changed, gone, touched, vol_changed,
       vol_gone, sg_changed, sg_gone, run_ctx;
     """
 }

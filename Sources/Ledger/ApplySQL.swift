@@ -22,17 +22,16 @@ enum ApplySQL {
            $7::boolean AS have_volumes, $8::boolean AS have_sgs
     """
 
-  /// De-duplicated staging (a server can appear twice when the listing moves under us).
+  /// De-duplicates staging in place (a server can appear twice when the listing moves under
+  /// us: the newest record wins) and indexes it. `staged` names the result.
   static let dedupe = """
-    CREATE TEMP TABLE seen AS
-    SELECT DISTINCT ON (server_id) * FROM stage_seen
-     ORDER BY server_id, partial, updated_at DESC NULLS LAST;
-    CREATE TEMP TABLE staged AS
-    SELECT DISTINCT ON (server_id) * FROM stage_servers
-     ORDER BY server_id, updated_at DESC NULLS LAST;
-    CREATE UNIQUE INDEX ON staged (server_id);
-    ANALYZE seen;
-    ANALYZE staged;
+    DELETE FROM stage_servers a USING stage_servers b
+     WHERE a.server_id = b.server_id
+       AND (coalesce(a.updated_at, '-infinity'), a.ctid)
+         < (coalesce(b.updated_at, '-infinity'), b.ctid);
+    CREATE UNIQUE INDEX IF NOT EXISTS stage_servers_id ON stage_servers (server_id);
+    CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM stage_servers;
+    ANALYZE stage_servers;
     """
 
   /// Related state of every server from Neutron ports, floating IPs and Cinder attachments.
@@ -141,6 +140,27 @@ enum ApplySQL {
          AND (\(relatedDiffers));
       CREATE UNIQUE INDEX ON cand (server_id);
       ANALYZE cand;
+      """
+  }
+
+  /// Servers whose state this run is about to change, without building the candidates: new or
+  /// changed Nova records and live servers whose related state moved. For attribution.
+  static var attributionCandidates: String {
+    let relatedDiffers = related.map { "(\(relatedValue($0))) IS DISTINCT FROM s.\($0.name)" }
+      .joined(separator: " OR ")
+    return """
+      SELECT st.server_id::text AS id, (s.server_id IS NULL) AS is_new
+        FROM staged st
+        CROSS JOIN run_ctx x
+        LEFT JOIN servers s ON s.scope_id = x.scope_id AND s.server_id = st.server_id
+      UNION ALL
+      SELECT s.server_id::text, false
+        FROM servers s
+        CROSS JOIN run_ctx x
+        LEFT JOIN new_related r ON r.server_id = s.server_id
+       WHERE s.scope_id = x.scope_id AND s.deleted_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM staged st WHERE st.server_id = s.server_id)
+         AND (\(relatedDiffers))
       """
   }
 

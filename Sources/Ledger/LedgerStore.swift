@@ -176,15 +176,15 @@ public struct LedgerStore {
     defer { try? connection.execute(raw: ApplySQL.dropWorkTables) }
     return try connection.query(
       """
-      SELECT c.server_id::text AS id FROM cand c
+      SELECT id FROM (\(raw: ApplySQL.attributionCandidates)) c
        WHERE \(includeNew) OR NOT c.is_new
-       ORDER BY c.is_new, c.server_id
+       ORDER BY c.is_new, c.id
        LIMIT \(limit)
       """
     ).map { try $0.decode("id", as: String.self) }
   }
 
-  /// Builds the work tables (context, de-duplicated staging, related state, candidates).
+  /// Builds the work tables: context, de-duplicated staging, related state.
   func prepare(_ context: ApplyContext) throws {
     try connection.execute(raw: ApplySQL.dropWorkTables)
     try connection.execute(raw: ApplySQL.createContext)
@@ -199,7 +199,6 @@ public struct LedgerStore {
         ]))
     try connection.execute(raw: ApplySQL.dedupe)
     try connection.execute(raw: ApplySQL.relatedState)
-    try connection.execute(raw: ApplySQL.candidates)
   }
 
   /// The apply: ONE transaction that writes history, current state, the run's outcome and
@@ -247,7 +246,8 @@ public struct LedgerStore {
     do {
       try prepare(context)
       for statement in [
-        ApplySQL.changed, ApplySQL.actions, ApplySQL.serverChanges, ApplySQL.versions,
+        ApplySQL.candidates, ApplySQL.changed, ApplySQL.actions, ApplySQL.serverChanges,
+        ApplySQL.versions,
         ApplySQL.currentServers, ApplySQL.notFound, ApplySQL.currentRelated, ApplySQL.volumes,
         ApplySQL.securityGroups, ApplySQL.flavorsAndImages,
       ] {

@@ -347,8 +347,11 @@ public struct SyncEngine {
       haveSecurityGroups: haveSecurityGroups)
 
     // Attribution: instance actions of the servers about to change.
-    let needing = try store.serversNeedingAttribution(
-      context: context, includeNew: hadHistory, limit: options.attributionLimit)
+    // A scope's first run has nothing to attribute: every server is new to the ledger.
+    let needing =
+      hadHistory
+      ? try store.serversNeedingAttribution(
+        context: context, includeNew: true, limit: options.attributionLimit) : []
     if !needing.isEmpty {
       let since = previousRunStart?.addingTimeInterval(-options.safetyMargin)
       let (rows, failures) = await fetchActions(for: needing, since: since, compute: compute)
