@@ -136,7 +136,9 @@ public enum SVGChart {
           + "<title>\(HTMLRenderer.escape("\(label) \(entry.name): \(number(value))"))</title></rect>\n"
       }
       if index % stride == 0 {
-        body += text(left + group * (Double(index) + 0.5), bottom + 16, label, anchor: "middle")
+        let room = max(3, Int(group * Double(stride) / 6.5))
+        let shown = label.count > room ? String(label.prefix(room - 1)) + "…" : label
+        body += text(left + group * (Double(index) + 0.5), bottom + 16, shown, anchor: "middle")
       }
     }
     body += legend(
@@ -167,7 +169,8 @@ public enum SVGChart {
         let tx = x(tick)
         body +=
           "<line class=\"grid\" x1=\"\(number(tx))\" y1=\"\(number(top))\" x2=\"\(number(tx))\" y2=\"\(number(bottom))\"/>\n"
-        body += text(tx, bottom + 14, CivilDate.day(of: tick), anchor: "middle")
+        let anchor = tx > right - 36 ? "end" : (tx < left + 36 ? "start" : "middle")
+        body += text(tx, bottom + 14, CivilDate.day(of: tick), anchor: anchor)
       }
       tick = tick.addingTimeInterval(86_400)
       dayIndex += 1
