@@ -259,6 +259,9 @@ public enum LifecycleReport {
         reboots: try row.decode("reboots"))
     }
 
+    // Fleet size by a running sum of arrivals and departures (O(servers + days)): a server is
+    // live at the end of day D when it was first seen before D+1 and its last state lasted
+    // until D+1 or later (states after "now" are ignored).
     let dayRows = try connection.query(
       """
       WITH f AS (
@@ -268,28 +271,37 @@ public enum LifecycleReport {
            AND (\(query.project)::text IS NULL OR s.project_id = \(query.project))
            AND (\(query.server)::text IS NULL OR s.server_id::text = lower(\(query.server))
                 OR s.name = \(query.server))
-      ), v AS (
-        SELECT v.valid_from, v.valid_to
+      ), life AS (
+        SELECT v.scope_id, v.server_id, min(v.valid_from) AS born,
+               CASE WHEN bool_or(v.valid_to IS NULL OR v.valid_to > \(now)) THEN NULL
+                    ELSE max(v.valid_to) END AS gone
           FROM server_versions v JOIN f USING (scope_id, server_id)
-         WHERE v.version_kind <> 'deleted'
+         WHERE v.version_kind <> 'deleted' AND v.valid_from <= \(now)
+         GROUP BY v.scope_id, v.server_id
+      ), moves AS (
+        SELECT day, sum(delta) AS delta
+          FROM (SELECT (born AT TIME ZONE 'UTC')::date AS day, 1 AS delta FROM life
+                UNION ALL
+                SELECT (gone AT TIME ZONE 'UTC')::date, -1 FROM life WHERE gone IS NOT NULL) m
+         GROUP BY day
+      ), created AS (
+        SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM f GROUP BY 1
+      ), deleted AS (
+        SELECT (deleted_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM f GROUP BY 1
       ), days AS (
         SELECT d::date AS day
           FROM generate_series(
-                 (SELECT date_trunc('day', min(valid_from) AT TIME ZONE 'UTC') FROM v),
+                 (SELECT date_trunc('day', min(born) AT TIME ZONE 'UTC') FROM life),
                  date_trunc('day', \(now)::timestamptz AT TIME ZONE 'UTC'),
                  interval '1 day') d
       )
-      SELECT to_char(d.day, 'YYYY-MM-DD') AS day,
-             (SELECT count(*) FROM f
-               WHERE (f.created_at AT TIME ZONE 'UTC')::date = d.day) AS created,
-             (SELECT count(*) FROM f
-               WHERE (f.deleted_at AT TIME ZONE 'UTC')::date = d.day) AS deleted,
-             (SELECT count(*) FROM v
-               WHERE v.valid_from < least((d.day + 1)::timestamp AT TIME ZONE 'UTC', \(now))
-                 AND (v.valid_to IS NULL
-                      OR v.valid_to >= least((d.day + 1)::timestamp AT TIME ZONE 'UTC', \(now))))
-               AS fleet_size
+      SELECT to_char(d.day, 'YYYY-MM-DD') AS day, coalesce(c.n, 0) AS created,
+             coalesce(x.n, 0) AS deleted,
+             sum(coalesce(m.delta, 0)) OVER (ORDER BY d.day)::bigint AS fleet_size
         FROM days d
+        LEFT JOIN moves m ON m.day = d.day
+        LEFT JOIN created c ON c.day = d.day
+        LEFT JOIN deleted x ON x.day = d.day
        ORDER BY d.day
       """)
     let days = try dayRows.map { row in

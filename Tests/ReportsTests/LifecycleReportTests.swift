@@ -66,6 +66,17 @@ struct LifecycleReportTests {
     #expect(byDay["2026-03-10"]?.fleetSize == 6)
   }
 
+  @Test func nowIsPassedInAndLaterHistoryIsIgnored() throws {
+    let now = ReportFixture.date("2026-03-05T00:00:00Z")
+    let result = try LifecycleReport.run(
+      LifecycleQuery(scopeID: 1, now: now), on: fixture.connection)
+    #expect(result.days.last?.day == "2026-03-05")
+    #expect(result.days.last?.fleetSize == 6)
+    let web1 = try #require(result.servers.first { $0.name == "web-1" })
+    #expect(web1.timeInStatus["SHUTOFF"] == Double(86_400 - 6 * 3600))
+    #expect(!result.periods.contains { $0.from > now })
+  }
+
   @Test func churnPerProject() throws {
     let result = try lifecycle()
     let gamma = try #require(result.projects.first { $0.projectID == "p-gamma" })
