@@ -31,7 +31,6 @@ enum ApplySQL {
          < (coalesce(b.updated_at, '-infinity'), b.ctid);
     CREATE UNIQUE INDEX IF NOT EXISTS stage_servers_id ON stage_servers (server_id);
     CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM stage_servers;
-    ANALYZE stage_servers;
     """
 
   /// Related state of every server from Neutron ports, floating IPs and Cinder attachments.
@@ -430,16 +429,18 @@ enum ApplySQL {
                                 attached_at, delete_on_termination, host_name)
     SELECT x.scope_id, s.server_id, (v->>'volume_id')::uuid, v->>'device',
            (v->>'attachment_id')::uuid, (v->>'attached_at')::timestamptz,
-           (SELECT (n->>'delete_on_termination')::boolean
-              FROM jsonb_array_elements(coalesce(s.volumes_attached, '[]'::jsonb)) n
-             WHERE n->>'id' = v->>'volume_id' LIMIT 1),
-           (SELECT sa.host_name FROM stage_attachments sa
-             WHERE sa.server_id = s.server_id AND sa.volume_id = (v->>'volume_id')::uuid
-             LIMIT 1)
+           n.delete_on_termination, sa.host_name
       FROM touched u
       CROSS JOIN run_ctx x
       JOIN servers s ON s.scope_id = x.scope_id AND s.server_id = u.server_id
       CROSS JOIN LATERAL jsonb_array_elements(coalesce(s.volumes, '[]'::jsonb)) v
+      LEFT JOIN LATERAL (
+        SELECT (e->>'delete_on_termination')::boolean AS delete_on_termination
+          FROM jsonb_array_elements(coalesce(s.volumes_attached, '[]'::jsonb)) e
+         WHERE e->>'id' = v->>'volume_id' LIMIT 1) n ON true
+      LEFT JOIN (SELECT DISTINCT ON (server_id, volume_id) server_id, volume_id, host_name
+                   FROM stage_attachments ORDER BY server_id, volume_id) sa
+        ON sa.server_id = s.server_id AND sa.volume_id = (v->>'volume_id')::uuid
      WHERE s.deleted_at IS NULL;
 
     INSERT INTO server_security_groups (scope_id, server_id, security_group_id)

@@ -198,7 +198,22 @@ public struct LedgerStore {
           context.haveSecurityGroups.postgresText,
         ]))
     try connection.execute(raw: ApplySQL.dedupe)
+    try Staging.finish(on: connection)
     try connection.execute(raw: ApplySQL.relatedState)
+  }
+
+  /// Refreshes the planner's statistics of the ledger tables after a large apply (the first
+  /// sync of a scope, say), so the next run's joins are planned for the real sizes instead of
+  /// waiting for autovacuum.
+  public func analyzeIfLarge(_ counts: ApplyCounts, liveServers: Int) throws {
+    let touched = counts.serversCreated + counts.serversChanged + counts.serversDeleted
+    guard touched > 1000, touched * 5 > liveServers else { return }
+    try connection.execute(
+      raw: """
+        ANALYZE servers (scope_id, server_id, deleted_at, project_id, status), server_versions
+          (scope_id, server_id, version_no, valid_from, valid_to), server_addresses,
+          server_volumes, server_security_groups, volumes (scope_id, volume_id, deleted_at)
+        """)
   }
 
   /// The apply: ONE transaction that writes history, current state, the run's outcome and
@@ -244,6 +259,7 @@ public struct LedgerStore {
     throws -> ApplyCounts
   {
     do {
+      try connection.execute(raw: "SET LOCAL work_mem = '128MB'")
       try prepare(context)
       for statement in [
         ApplySQL.candidates, ApplySQL.changed, ApplySQL.actions, ApplySQL.serverChanges,

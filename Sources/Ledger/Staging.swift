@@ -86,8 +86,30 @@ public enum Staging {
   }
 
   /// Creates (or empties) the staging tables on this connection.
+  ///
+  /// Temp tables live in the session's local buffers: with PostgreSQL's default 8 MB they
+  /// spill to disk at a few thousand servers, so a larger `temp_buffers` is set first (it can
+  /// only change before the session's first temp table; later it is left as it is).
   public static func create(on connection: PostgresConnection) throws {
+    try? connection.execute(raw: "SET temp_buffers = '512MB'")
     try connection.execute(raw: createSQL)
+  }
+
+  /// Indexes and analyzes the staging tables once they are loaded, so the planner knows
+  /// their sizes (temp tables are never auto-analyzed) and joins on server ids stay hash or
+  /// index joins.
+  public static func finish(on connection: PostgresConnection) throws {
+    try connection.execute(
+      raw: """
+        CREATE INDEX IF NOT EXISTS stage_seen_id ON stage_seen (server_id);
+        CREATE INDEX IF NOT EXISTS stage_ports_server ON stage_ports (server_id);
+        CREATE INDEX IF NOT EXISTS stage_ports_id ON stage_ports (port_id);
+        CREATE INDEX IF NOT EXISTS stage_attachments_server ON stage_attachments (server_id);
+        CREATE INDEX IF NOT EXISTS stage_not_found_id ON stage_not_found (server_id);
+        ANALYZE stage_seen, stage_servers (server_id, updated_at, status), stage_ports,
+          stage_fips, stage_volumes, stage_attachments, stage_sgs, stage_sg_rules, stage_actions,
+          stage_not_found;
+        """)
   }
 
   /// `COPY <table> (<columns>) FROM STDIN`.

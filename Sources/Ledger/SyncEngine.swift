@@ -311,6 +311,8 @@ public struct SyncEngine {
     reporter.log(
       "compute: \(seen) servers in \(pages) pages" + (partial > 0 ? " (\(partial) partial)" : ""))
 
+    try Staging.finish(on: connection)
+
     // Deletion only on Nova's word: confirm servers that vanished from a full listing.
     var unconfirmed = 0
     var suspect = false
@@ -378,6 +380,7 @@ public struct SyncEngine {
       summary.counts = try store.dryRun(context, runUpdates: updates)
     } else {
       summary.counts = try store.apply(context, runUpdates: updates)
+      try store.analyzeIfLarge(summary.counts, liveServers: seen)
     }
     reporter.log(
       "applied: \(summary.counts.serversCreated) created, \(summary.counts.serversChanged) changed, \(summary.counts.serversDeleted) deleted, \(summary.counts.changesWritten) change rows"
