@@ -13,6 +13,7 @@ API responses on the way back:
   mode "partial"  /servers/detail answers its first page without a next link (a listing that
                   stops early and says nothing)
   mode "drop"     /servers/detail pages silently miss a seeded 10% of their servers
+  mode "badfirst" the first /servers/detail page is cut and not JSON (later pages are fine)
 
 Control API (JSON, loopback): POST /_stub/mode {"mode": ..., ...}; GET /_stub/state returns the
 mode, the tokens the upstream issued (X-Subject-Token) and the tokens clients sent
@@ -155,6 +156,8 @@ class Handler(BaseHTTPRequestHandler):
                 obj["servers"] = []
             obj.pop("servers_links", None)
             out = json.dumps(obj).encode()
+        elif kind == "badfirst" and path.endswith("/servers/detail") and "marker=" not in (url.query or ""):
+            out = data[: len(data) // 3] + b"<html>not json"
         elif kind == "drop" and path.endswith("/servers/detail"):
             obj = json.loads(data)
             rng = random.Random("%s/%d" % (mode.get("seed", 0), counter))
@@ -169,6 +172,10 @@ class Handler(BaseHTTPRequestHandler):
             return data
         with stub.lock:
             stub.rewritten += 1
+        if mode.get("dump"):
+            os.makedirs(mode["dump"], exist_ok=True)
+            with open(os.path.join(mode["dump"], "%05d%s.body" % (counter, path.replace("/", "_"))), "wb") as f:
+                f.write(out)
         return out
 
     def control(self, method, path, body):
