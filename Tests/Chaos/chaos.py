@@ -956,39 +956,48 @@ def cat_secrets(env, cat, rng, deadline, fake):
     cat.record(rc == 0, "auditor can read current_servers: %s" % (out or err)[:120])
     # tampering with history is detected by verify
     base = "chaos_kill" if "chaos_kill" in dbs else db
+    # Each statement reports how many rows it touched (0 would make the check vacuous).
     tamper = [
-        ("changes: UPDATE new_value", "UPDATE changes SET new_value = '\"forged\"' WHERE change_id = "
-                                      "(SELECT max(change_id) FROM changes WHERE change_kind = 'modified')", True),
-        ("changes: UPDATE action_user_id", "UPDATE changes SET action_user_id = 'someone-else' WHERE change_id = "
-                                           "(SELECT min(change_id) FROM changes)", True),
-        ("changes: DELETE a row", "DELETE FROM changes WHERE change_id = (SELECT min(change_id) + 3 FROM changes)",
-         True),
+        ("changes: UPDATE new_value", "WITH t AS (UPDATE changes SET new_value = '\"forged\"' WHERE change_id = "
+                                      "(SELECT max(change_id) FROM changes) RETURNING 1) SELECT count(*) FROM t", True),
+        ("changes: UPDATE action_user_id", "WITH t AS (UPDATE changes SET action_user_id = 'someone-else' WHERE "
+                                           "change_id = (SELECT min(change_id) FROM changes) RETURNING 1) "
+                                           "SELECT count(*) FROM t", True),
+        ("changes: DELETE a row", "WITH t AS (DELETE FROM changes WHERE change_id = (SELECT min(change_id) + 3 "
+                                  "FROM changes) RETURNING 1) SELECT count(*) FROM t", True),
         ("changes: INSERT a forged row with a valid row_hash",
          "INSERT INTO changes (scope_id, run_id, observed_at, entity_type, entity_id, change_kind, row_hash) "
          "SELECT scope_id, run_id, observed_at, 'server', 'forged', 'created', '\\x00' FROM changes "
-         "ORDER BY change_id LIMIT 1; UPDATE changes SET row_hash = change_row_hash(changes) "
-         "WHERE entity_id = 'forged'", True),
-        ("ledger_blocks: UPDATE change_count", "UPDATE ledger_blocks SET change_count = change_count + 1 WHERE run_id = "
-                                               "(SELECT min(run_id) FROM ledger_blocks)", True),
-        ("ledger_blocks: DELETE a middle block", "DELETE FROM ledger_blocks WHERE run_id = (SELECT run_id FROM "
-                                                 "ledger_blocks ORDER BY run_id OFFSET 1 LIMIT 1)", True),
-        ("ledger_blocks + changes: DELETE the last run's rows and block",
+         "ORDER BY change_id LIMIT 1; WITH t AS (UPDATE changes SET row_hash = change_row_hash(changes) "
+         "WHERE entity_id = 'forged' RETURNING 1) SELECT count(*) FROM t", True),
+        ("ledger_blocks: UPDATE change_count", "WITH t AS (UPDATE ledger_blocks SET change_count = change_count + 1 "
+                                               "WHERE run_id = (SELECT min(run_id) FROM ledger_blocks) RETURNING 1) "
+                                               "SELECT count(*) FROM t", True),
+        ("ledger_blocks: DELETE a middle block", "WITH t AS (DELETE FROM ledger_blocks WHERE run_id = (SELECT run_id "
+                                                 "FROM ledger_blocks ORDER BY run_id OFFSET 1 LIMIT 1) RETURNING 1) "
+                                                 "SELECT count(*) FROM t", True),
+        ("ledger_blocks + changes: DELETE the last run's rows and block (tail truncation)",
          "DELETE FROM changes WHERE run_id = (SELECT max(run_id) FROM ledger_blocks WHERE change_count > 0); "
-         "DELETE FROM ledger_blocks WHERE run_id = (SELECT max(run_id) FROM ledger_blocks WHERE change_count > 0)",
-         False),
-        ("server_versions: UPDATE a closed version", "UPDATE server_versions SET name = 'forged' WHERE valid_to IS "
-                                                     "NOT NULL AND server_id = (SELECT server_id FROM server_versions "
-                                                     "WHERE valid_to IS NOT NULL LIMIT 1)", False),
+         "WITH t AS (DELETE FROM ledger_blocks WHERE run_id > (SELECT max(run_id) FROM changes) RETURNING 1) "
+         "SELECT count(*) FROM t", False),
+        ("server_versions: UPDATE a closed version", "WITH t AS (UPDATE server_versions SET name = 'forged' WHERE "
+                                                     "ctid = (SELECT ctid FROM server_versions WHERE valid_to IS NOT "
+                                                     "NULL LIMIT 1) RETURNING 1) SELECT count(*) FROM t", False),
     ]
     missed_info = []
     for i, (name, sql, required) in enumerate(tamper):
         t = "chaos_tamper"
         env.createdb(t, template=base)
-        env.psql(t, "SET session_replication_role = replica; " + sql)
+        touched = env.psql(t, "SET session_replication_role = replica; " + sql)
         v = env.verify(t)
         env.psql("postgres", "DROP DATABASE %s WITH (FORCE)" % t)
         detected = v.rc == 1 and "BROKEN" in v.out
-        if required:
+        if touched.strip() in ("", "0"):
+            if required:
+                cat.record(False, "tamper %s touched no row (the check would be vacuous)" % name)
+            else:
+                cat.notes.append("tamper %s: no such row in %s, not tried" % (name, base))
+        elif required:
             cat.record(detected, "tamper %s -> verify %s: %s" % (name, v.describe(), v.out.strip()[:160]))
         else:
             cat.notes.append("not covered by verify (by design?): %s -> %s" % (name, v.out.strip()[:120])
