@@ -172,8 +172,8 @@ public struct LedgerStore {
   public func serversNeedingAttribution(
     context: ApplyContext, includeNew: Bool, limit: Int
   ) throws -> [String] {
+    // The work tables stay for the apply that follows (it rebuilds them only if they are gone).
     try prepare(context)
-    defer { try? connection.execute(raw: ApplySQL.dropWorkTables) }
     return try connection.query(
       """
       SELECT id FROM (\(raw: ApplySQL.attributionCandidates)) c
@@ -182,6 +182,18 @@ public struct LedgerStore {
        LIMIT \(limit)
       """
     ).map { try $0.decode("id", as: String.self) }
+  }
+
+  /// Whether the work tables were built for this run (by the attribution pass) and still exist.
+  func isPrepared(_ context: ApplyContext) throws -> Bool {
+    let rows = try connection.query(
+      """
+      SELECT to_regclass('pg_temp.run_ctx') IS NOT NULL
+             AND to_regclass('pg_temp.new_related') IS NOT NULL AS ready
+      """)
+    guard try rows.first?.decode("ready", as: Bool.self) == true else { return false }
+    let run = try connection.query("SELECT run_id FROM run_ctx")
+    return try run.first?.decode("run_id", as: Int64.self) == context.runID
   }
 
   /// Builds the work tables: context, de-duplicated staging, related state.
@@ -260,7 +272,7 @@ public struct LedgerStore {
   {
     do {
       try connection.execute(raw: "SET LOCAL work_mem = '128MB'")
-      try prepare(context)
+      if try !isPrepared(context) { try prepare(context) }
       for statement in [
         ApplySQL.candidates, ApplySQL.changed, ApplySQL.actions, ApplySQL.serverChanges,
         ApplySQL.versions,
