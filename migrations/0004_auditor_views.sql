@@ -89,11 +89,16 @@ COMMENT ON FUNCTION servers_as_of(timestamptz, integer) IS
   'Servers as stackledger knew them at a point in time (every scope, or one): SELECT * FROM servers_as_of(''2026-06-01'').';
 
 -- A read-only role for auditors. Roles are cluster-wide: create it once, grant per database.
+-- Two databases migrating at the same moment may both try to create it (advisory locks are
+-- per database): the loser finds it made and goes on.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'stackledger_auditor') THEN
     CREATE ROLE stackledger_auditor NOLOGIN;
   END IF;
+EXCEPTION
+  WHEN duplicate_object OR unique_violation THEN
+    NULL;
 END
 $$;
 COMMENT ON ROLE stackledger_auditor IS
