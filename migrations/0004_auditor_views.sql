@@ -95,14 +95,14 @@ DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'stackledger_auditor') THEN
     CREATE ROLE stackledger_auditor NOLOGIN;
+    COMMENT ON ROLE stackledger_auditor IS
+      'Read-only access to the stackledger tables and views. Grant it to auditors'' login roles.';
   END IF;
 EXCEPTION
   WHEN duplicate_object OR unique_violation THEN
     NULL;
 END
 $$;
-COMMENT ON ROLE stackledger_auditor IS
-  'Read-only access to the stackledger tables and views. Grant it to auditors'' login roles.';
 GRANT USAGE ON SCHEMA public TO stackledger_auditor;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO stackledger_auditor;
 GRANT EXECUTE ON FUNCTION servers_as_of(timestamptz, integer) TO stackledger_auditor;
