@@ -81,7 +81,7 @@ public enum Normalizer {
       })
     return ServerRecord(
       id: server.id.lowercased(), status: server.status, updatedAt: server.updated,
-      isPartial: server.isPartial, values: values, rawJSON: server.canonicalJSONString())
+      isPartial: server.isPartial, values: values, raw: .value(server.raw))
   }
 
   /// A Neutron port of a server (`device_owner` `compute:*`) as a stage_ports row; nil for

@@ -1,4 +1,5 @@
 public import Foundation
+public import OpenStackClient
 
 /// A server as the ledger stores it: Nova's fields in PostgreSQL text format, ready to COPY.
 ///
@@ -14,27 +15,58 @@ public struct ServerRecord: Sendable, Equatable {
   public var isPartial: Bool
   /// Column values in ``ServerColumns/nova`` order, text format, nil for NULL.
   public var values: [String?]
-  /// The record as Nova sent it, canonical JSON without `links` and user data.
-  public var rawJSON: String
-  /// SHA-256 over `values` and `rawJSON`: equal fingerprints mean Nova reported no change.
+  /// The record as Nova sent it (without `links` and user data): its canonical JSON text is
+  /// written only when the record is staged, since most records of a run are unchanged.
+  public var raw: Raw
+  /// SHA-256 over `values` and the raw record in received order: equal fingerprints mean Nova
+  /// reported no change. (A changed key order alone makes a record look changed; the apply
+  /// then finds no field that differs and writes nothing.)
   public var fingerprint: [UInt8]
+
+  /// The raw record: canonical text already, or the parsed value.
+  public enum Raw: Sendable, Equatable {
+    case text(String)
+    case value(JSONValue)
+  }
+
+  /// Canonical JSON of the raw record (sorted keys, no whitespace), for storage.
+  public var rawJSON: String {
+    switch raw {
+    case .text(let text): return text
+    case .value(let value): return value.canonicalJSONString()
+    }
+  }
 
   /// Whether Nova's record says the server was deleted (hard or soft).
   public var isDeletedRecord: Bool {
     status == "DELETED" || status == "SOFT_DELETED"
   }
 
-  /// Creates a record and computes its fingerprint.
+  /// Creates a record from canonical raw JSON text and computes its fingerprint.
   public init(
     id: String, status: String?, updatedAt: Date?, isPartial: Bool, values: [String?],
     rawJSON: String
+  ) {
+    self.init(
+      id: id, status: status, updatedAt: updatedAt, isPartial: isPartial, values: values,
+      raw: .text(rawJSON))
+  }
+
+  /// Creates a record and computes its fingerprint.
+  public init(
+    id: String, status: String?, updatedAt: Date?, isPartial: Bool, values: [String?], raw: Raw
   ) {
     self.id = id
     self.status = status
     self.updatedAt = updatedAt
     self.isPartial = isPartial
     self.values = values
-    self.rawJSON = rawJSON
-    self.fingerprint = Fingerprint.sha256(fields: values + [rawJSON])
+    self.raw = raw
+    let received: String
+    switch raw {
+    case .text(let text): received = text
+    case .value(let value): received = value.compactJSONString()
+    }
+    self.fingerprint = Fingerprint.sha256(fields: values + [received])
   }
 }
