@@ -142,27 +142,6 @@ enum ApplySQL {
       """
   }
 
-  /// Servers whose state this run is about to change, without building the candidates: new or
-  /// changed Nova records and live servers whose related state moved. For attribution.
-  static var attributionCandidates: String {
-    let relatedDiffers = related.map { "(\(relatedValue($0))) IS DISTINCT FROM s.\($0.name)" }
-      .joined(separator: " OR ")
-    return """
-      SELECT st.server_id::text AS id, (s.server_id IS NULL) AS is_new
-        FROM staged st
-        CROSS JOIN run_ctx x
-        LEFT JOIN servers s ON s.scope_id = x.scope_id AND s.server_id = st.server_id
-      UNION ALL
-      SELECT s.server_id::text, false
-        FROM servers s
-        CROSS JOIN run_ctx x
-        LEFT JOIN new_related r ON r.server_id = s.server_id
-       WHERE s.scope_id = x.scope_id AND s.deleted_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM staged st WHERE st.server_id = s.server_id)
-         AND (\(relatedDiffers))
-      """
-  }
-
   /// Keeps only candidates whose state really differs from the stored one, and records what
   /// kind of version each gets.
   static var changed: String {

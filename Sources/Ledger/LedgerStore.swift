@@ -176,7 +176,9 @@ public struct LedgerStore {
     try prepare(context)
     return try connection.query(
       """
-      SELECT id FROM (\(raw: ApplySQL.attributionCandidates)) c
+      SELECT id FROM (
+        SELECT server_id::text AS id, is_new FROM changed
+        UNION SELECT server_id::text, false FROM stage_not_found) c
        WHERE \(includeNew) OR NOT c.is_new
        ORDER BY c.is_new, c.id
        LIMIT \(limit)
@@ -189,7 +191,7 @@ public struct LedgerStore {
     let rows = try connection.query(
       """
       SELECT to_regclass('pg_temp.run_ctx') IS NOT NULL
-             AND to_regclass('pg_temp.new_related') IS NOT NULL AS ready
+             AND to_regclass('pg_temp.changed') IS NOT NULL AS ready
       """)
     guard try rows.first?.decode("ready", as: Bool.self) == true else { return false }
     let run = try connection.query("SELECT run_id FROM run_ctx")
@@ -212,6 +214,8 @@ public struct LedgerStore {
     try connection.execute(raw: ApplySQL.dedupe)
     try Staging.finish(on: connection)
     try connection.execute(raw: ApplySQL.relatedState)
+    try connection.execute(raw: ApplySQL.candidates)
+    try connection.execute(raw: ApplySQL.changed)
   }
 
   /// Refreshes the planner's statistics of the ledger tables after a large apply (the first
@@ -274,7 +278,7 @@ public struct LedgerStore {
       try connection.execute(raw: "SET LOCAL work_mem = '128MB'")
       if try !isPrepared(context) { try prepare(context) }
       for statement in [
-        ApplySQL.candidates, ApplySQL.changed, ApplySQL.actions, ApplySQL.serverChanges,
+        ApplySQL.actions, ApplySQL.serverChanges,
         ApplySQL.versions,
         ApplySQL.currentServers, ApplySQL.notFound, ApplySQL.currentRelated, ApplySQL.volumes,
         ApplySQL.securityGroups, ApplySQL.flavorsAndImages,
