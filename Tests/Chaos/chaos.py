@@ -43,7 +43,7 @@ import hostile  # noqa: E402
 
 CATEGORIES = ["kill9", "pg", "faults", "concurrency", "hostile", "fuzz", "secrets"]
 # Share of the budget each category may use (the rest is setup and slack).
-SHARES = {"kill9": 0.45, "pg": 0.07, "faults": 0.2, "concurrency": 0.07, "hostile": 0.07,
+SHARES = {"kill9": 0.45, "pg": 0.07, "faults": 0.18, "concurrency": 0.07, "hostile": 0.09,
           "fuzz": 0.08, "secrets": 0.06}
 SECRETS = ["fake-admin-password", "fake-alice-password", "fake-appcred-secret"]
 
@@ -389,6 +389,8 @@ def timed_sync(env, db, fake, args):
         time.sleep(0.01)
     r = env.finish(p)
     marks["end"] = r.duration
+    if "applied:" in r.err and "applied:" not in marks:
+        marks["applied:"] = r.duration - 0.01  # written just before the process exits
     return r, marks
 
 
@@ -423,6 +425,7 @@ def cat_kill9(env, cat, rng, deadline, fake, n_trials):
     landed["completed"] = 0
     abandoned = committed = 0
     orphan_max = 0.0
+    scale = 1.0  # adapts the calibrated windows to how long the trials' runs really take
     for i in range(n_trials):
         if time.time() > deadline:
             cat.notes.append("budget reached after %d of %d trials" % (i, n_trials))
@@ -433,7 +436,7 @@ def cat_kill9(env, cat, rng, deadline, fake, n_trials):
         lo, hi = windows[target]
         if rng.random() < 0.15:
             lo, hi = 0.0, marks["end"]  # anywhere in the run
-        delay = rng.uniform(lo, hi)
+        delay = rng.uniform(lo, hi) * scale
         before = env.state(db)
         last_run = env.max_run(db)
         p = env.start(["sync", mode], db, fake.clouds, tag="kill-%02d" % i)
@@ -460,6 +463,10 @@ def cat_kill9(env, cat, rng, deadline, fake, n_trials):
         else:
             phase = phase_of(killed.err)
         landed[phase] += 1
+        if phase == "completed":
+            scale = max(0.3, scale * 0.85)
+        elif PHASES.index(phase) < PHASES.index(target):
+            scale = min(2.0, scale * 1.08)
         if status == "succeeded":
             committed += 1
             check(mid == after, "killed run is 'succeeded' but the state differs from the next run's "
