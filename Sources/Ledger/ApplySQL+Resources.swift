@@ -212,6 +212,17 @@ extension ApplySQL {
        properties = coalesce(EXCLUDED.properties, images.properties);
     """
 
+  /// Staged records that differ from the stored ones only in their fingerprint (a key order
+  /// change, a field this run cannot see) get the new fingerprint, so the next run does not
+  /// stage them again. Not a change of state: no version, no change row.
+  static let refreshFingerprints = """
+    UPDATE servers s SET fingerprint = st.fingerprint
+      FROM staged st, run_ctx x
+     WHERE s.scope_id = x.scope_id AND s.server_id = st.server_id
+       AND s.fingerprint <> st.fingerprint
+       AND NOT EXISTS (SELECT 1 FROM changed d WHERE d.server_id = st.server_id)
+    """
+
   /// Cleans the per-apply temp tables (staging stays until the connection closes).
   static let dropWorkTables = """
     DROP VIEW IF EXISTS staged;

@@ -281,7 +281,7 @@ public struct LedgerStore {
         ApplySQL.actions, ApplySQL.serverChanges,
         ApplySQL.versions,
         ApplySQL.currentServers, ApplySQL.notFound, ApplySQL.currentRelated, ApplySQL.volumes,
-        ApplySQL.securityGroups, ApplySQL.flavorsAndImages,
+        ApplySQL.securityGroups, ApplySQL.flavorsAndImages, ApplySQL.refreshFingerprints,
       ] {
         try connection.execute(raw: statement)
       }

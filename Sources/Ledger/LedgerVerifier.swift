@@ -97,6 +97,32 @@ public struct LedgerVerifier {
       }
     }
 
+    // The newest block has no successor to vouch for it: the run rows do. A succeeded run
+    // without its block, or with another count, means the chain's tail was cut or altered.
+    let runs = try connection.query(
+      """
+      SELECT r.scope_id, r.run_id, r.changes_written, b.change_count
+        FROM sync_runs r
+        LEFT JOIN ledger_blocks b ON b.scope_id = r.scope_id AND b.run_id = r.run_id
+       WHERE (\(scopeID)::integer IS NULL OR r.scope_id = \(scopeID))
+         AND r.status = 'succeeded' AND NOT r.dry_run
+         AND (b.run_id IS NULL OR b.change_count <> r.changes_written)
+       ORDER BY r.run_id LIMIT \(maxProblems)
+      """)
+    for row in runs {
+      let run = try row.decode("run_id", as: Int64.self)
+      let scope = try row.decode("scope_id", as: Int.self)
+      if let sealed = try row.decode("change_count", as: Int?.self) {
+        report.problems.append(
+          "run \(run) (scope \(scope)) recorded \(try row.decode("changes_written", as: Int.self)) changes but its block seals \(sealed)"
+        )
+      } else {
+        report.problems.append(
+          "run \(run) (scope \(scope)) succeeded but its ledger block is missing: the end of the chain was removed"
+        )
+      }
+    }
+
     let unsealed = try connection.query(
       """
       SELECT c.scope_id, c.run_id, min(c.change_id) AS first_id, count(*) AS n

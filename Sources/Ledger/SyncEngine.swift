@@ -286,25 +286,32 @@ public struct SyncEngine {
       }
       reporter.progress(pages, seen)
     }
-    var previousMarker: String?
-    repeat {
-      let data = try await compute.fetchServerPageData(query: query, marker: marker)
-      previousMarker = marker
-      marker = ComputeService.nextMarker(in: data)
-      pending.append(
-        Task.detached {
-          try ComputeService.decodeServerPage(data).servers.map(Normalizer.record)
-        })
-      if pending.count >= 2 {
+    var markers: Set<String> = []
+    do {
+      repeat {
+        let data = try await compute.fetchServerPageData(query: query, marker: marker)
+        marker = ComputeService.nextMarker(in: data)
+        pending.append(
+          Task.detached {
+            try ComputeService.decodeServerPage(data).servers.map(Normalizer.record)
+          })
+        if pending.count >= 2 {
+          try stage(try await pending.removeFirst().value)
+        }
+        if let next = marker, !markers.insert(next).inserted {
+          throw OpenStackError.malformedJSON(
+            resource: "servers", reason: "the next page link repeats marker \(next) (paging loop)")
+        }
+      } while marker != nil
+      while !pending.isEmpty {
         try stage(try await pending.removeFirst().value)
       }
-      if marker != nil, marker == previousMarker {
-        throw OpenStackError.malformedJSON(
-          resource: "servers", reason: "the next page link repeats marker \(marker ?? "")")
-      }
-    } while marker != nil
-    for task in pending {
-      try stage(try await task.value)
+    } catch {
+      // No decoding task may outlive the run: the process exits right after a failure, and a
+      // task still hashing in libcrypto then crashes in its exit-time cleanup.
+      for task in pending { task.cancel() }
+      for task in pending { _ = try? await task.value }
+      throw error
     }
     summary.serversSeen = seen
     summary.serversPartial = partial

@@ -172,6 +172,22 @@ struct ApplyTests {
     #expect(try db.scalar("SELECT status FROM servers", as: String.self) == "ACTIVE")
   }
 
+  @Test func aRecordThatDiffersOnlyInItsFingerprintIsStagedOnce() throws {
+    let db = try LedgerDatabase()
+    try db.sync([record(serverA, baseline(serverA, name: "a"))])
+    // The same state with the raw JSON's keys in another order: a new fingerprint, no change.
+    var reordered = record(serverA, baseline(serverA, name: "a"))
+    reordered = ServerRecord(
+      id: reordered.id, status: reordered.status, updatedAt: nil, isPartial: false,
+      values: reordered.values, rawJSON: "{\"status\":\"ACTIVE\",\"id\":\"\(serverA)\"}")
+    let (counts, run) = try db.sync([reordered])
+    #expect(counts.serversChanged == 0)
+    #expect(try db.changes(run: run).isEmpty)
+    try Staging.create(on: db.connection)
+    let staged = try Staging.stageServerPage([reordered], scopeID: db.scopeID, on: db.connection)
+    #expect(staged.isEmpty, "the stored fingerprint was refreshed")
+  }
+
   @Test func adminOnlyFieldsInvisibleToTheRunAreNotChanges() throws {
     let db = try LedgerDatabase()
     try db.sync([record(serverA, baseline(serverA, name: "a"))])
@@ -268,6 +284,22 @@ struct VerifyTests {
     let report = try LedgerVerifier(connection: db.connection).verify()
     #expect(!report.isIntact)
     #expect(report.problems.first?.hasPrefix("change \(target) ") == true, "\(report.problems)")
+  }
+
+  @Test func removingTheLastRunsRowsAndBlockTogetherIsDetected() throws {
+    let db = try history()
+    let last = try db.scalar("SELECT max(run_id) FROM ledger_blocks", as: Int64.self)
+    try db.connection.execute(
+      raw: """
+        SET session_replication_role = replica;
+        DELETE FROM changes WHERE run_id = \(last);
+        DELETE FROM ledger_blocks WHERE run_id = \(last);
+        SET session_replication_role = origin;
+        """)
+    let report = try LedgerVerifier(connection: db.connection).verify()
+    #expect(
+      report.problems.contains { $0.contains("run \(last)") && $0.contains("block is missing") },
+      "\(report.problems)")
   }
 
   @Test func rowDeletedBySuperuserBreaksItsBlock() throws {
