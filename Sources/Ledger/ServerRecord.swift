@@ -37,6 +37,14 @@ public struct ServerRecord: Sendable, Equatable {
     }
   }
 
+  /// Why the record cannot be stored as sent, if it cannot (a NUL character: PostgreSQL text
+  /// and jsonb cannot hold one). Such a record is counted and reported, never applied, so the
+  /// server keeps its last good state and the rest of the run goes on.
+  public var rejection: String?
+
+  /// Whether the record is applied: neither a partial down-cell record nor rejected.
+  public var isApplicable: Bool { !isPartial && rejection == nil }
+
   /// Whether Nova's record says the server was deleted (hard or soft).
   public var isDeletedRecord: Bool {
     status == "DELETED" || status == "SOFT_DELETED"
@@ -68,5 +76,10 @@ public struct ServerRecord: Sendable, Equatable {
     case .value(let value): received = value.compactJSONString()
     }
     self.fingerprint = Fingerprint.sha256(fields: values + [received])
+    if values.contains(where: { $0?.contains("\u{0}") ?? false }) || received.contains("\u{0}")
+      || received.contains("\\u0000")
+    {
+      rejection = "a field contains a NUL character, which PostgreSQL cannot store"
+    }
   }
 }

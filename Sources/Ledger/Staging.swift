@@ -138,16 +138,16 @@ public enum Staging {
   ) throws -> [String] {
     guard !records.isEmpty else { return [] }
     let stored = try storedFingerprints(
-      ids: records.filter { !$0.isPartial }.map(\.id), scopeID: scopeID, on: connection)
+      ids: records.filter(\.isApplicable).map(\.id), scopeID: scopeID, on: connection)
     let seenRows: [[String?]] = records.map { record in
       [
         record.id, record.status, record.updatedAt.map(\.postgresText),
-        record.isPartial ? "t" : "f", Fingerprint.byteaText(record.fingerprint),
+        record.isApplicable ? "f" : "t", Fingerprint.byteaText(record.fingerprint),
       ]
     }
     try copy(seenRows, into: "stage_seen", columns: Columns.seen, on: connection)
     let changed = records.filter { record in
-      !record.isPartial && stored[record.id] != Fingerprint.hex(record.fingerprint)
+      record.isApplicable && stored[record.id] != Fingerprint.hex(record.fingerprint)
     }
     let serverRows: [[String?]] = changed.map { record in
       [record.id] + record.values + [record.rawJSON, Fingerprint.byteaText(record.fingerprint)]

@@ -274,12 +274,18 @@ public struct SyncEngine {
     var seen = 0
     var partial = 0
     var newest: Date?
+    var rejected: [String] = []
     func stage(_ records: [ServerRecord]) throws {
       try Staging.stageServerPage(records, scopeID: scopeID, on: connection)
       pages += 1
       seen += records.count
       partial += records.filter(\.isPartial).count
       for record in records where !record.isPartial {
+        if let reason = record.rejection {
+          rejected.append("server \(record.id): \(reason)")
+        }
+      }
+      for record in records where record.isApplicable {
         if let updated = record.updatedAt, newest.map({ updated > $0 }) ?? true {
           newest = updated
         }
@@ -315,6 +321,14 @@ public struct SyncEngine {
     }
     summary.serversSeen = seen
     summary.serversPartial = partial
+    if !rejected.isEmpty {
+      let shown = rejected.prefix(10).joined(separator: "; ")
+      let note =
+        "\(rejected.count) server record(s) not applied, their last state kept: \(shown)"
+        + (rejected.count > 10 ? "; ..." : "")
+      notes.append(note)
+      reporter.log("warning: \(note)")
+    }
     reporter.log(
       "compute: \(seen) servers in \(pages) pages" + (partial > 0 ? " (\(partial) partial)" : ""))
 
@@ -440,7 +454,7 @@ public struct SyncEngine {
       while let (id, outcome) = try await group.next() {
         switch outcome {
         case .success(nil): result.notFound.append(id)
-        case .success(let record?) where record.isDeletedRecord && !record.isPartial:
+        case .success(let record?) where record.isDeletedRecord && record.isApplicable:
           result.deletedRecords.append(record)
         case .success, .failure: result.unconfirmed += 1
         }

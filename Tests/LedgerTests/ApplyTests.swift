@@ -188,6 +188,23 @@ struct ApplyTests {
     #expect(staged.isEmpty, "the stored fingerprint was refreshed")
   }
 
+  @Test func aRecordWithANulIsRejectedAndTheServerKeepsItsLastState() throws {
+    let db = try LedgerDatabase()
+    try db.sync([
+      record(serverA, baseline(serverA, name: "a")), record(serverB, baseline(serverB, name: "b")),
+    ])
+    let hostile = record(serverA, baseline(serverA, name: "evil\u{0}name"))
+    #expect(hostile.rejection != nil)
+    var renamed = baseline(serverB, name: "b2")
+    renamed["status"] = "ACTIVE"
+    let (counts, _) = try db.sync([hostile, record(serverB, renamed)])
+    #expect(counts.serversChanged == 1)
+    #expect(counts.serversDeleted == 0)
+    #expect(
+      try db.scalar("SELECT name FROM servers WHERE server_id = \(serverA)::uuid", as: String.self)
+        == "a")
+  }
+
   @Test func adminOnlyFieldsInvisibleToTheRunAreNotChanges() throws {
     let db = try LedgerDatabase()
     try db.sync([record(serverA, baseline(serverA, name: "a"))])
