@@ -122,6 +122,9 @@ public struct SyncEngine {
     let scopeID = try store.scopeID(
       name: options.scopeName, authURL: cloud.config.authURL.absoluteString,
       region: cloud.config.regionName ?? "", projectID: allProjects ? "" : (token.projectID ?? ""))
+    // If this process dies mid-statement, let the server notice within seconds (PostgreSQL 14+)
+    // instead of finishing a long apply statement while still holding the scope's lock.
+    try? connection.execute(raw: "SET client_connection_check_interval = '2s'")
     let lockKey = LedgerStore.lockKey(scopeID: scopeID)
     if try !connection.tryAdvisoryLock(lockKey) {
       guard options.wait else { throw SyncError.locked(scopeID: scopeID) }
