@@ -49,8 +49,11 @@ private func pad<T: BinaryInteger>(_ value: T, _ width: Int) -> String {
 }
 
 /// Proleptic Gregorian conversions (H. Hinnant's days-from-civil algorithms).
-enum CivilCalendar {
-  static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+/// Proleptic Gregorian dates and days since 1970-01-01, in UTC (H. Hinnant's algorithms):
+/// timestamps are converted without a Calendar, which is both faster and time-zone proof.
+public enum CivilCalendar {
+  /// Days since 1970-01-01 of a date.
+  public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
     let y = month <= 2 ? year - 1 : year
     let era = (y >= 0 ? y : y - 399) / 400
     let yearOfEra = y - era * 400
@@ -59,7 +62,8 @@ enum CivilCalendar {
     return era * 146_097 + dayOfEra - 719_468
   }
 
-  static func date(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+  /// The date of a day number (days since 1970-01-01).
+  public static func date(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
     let z = days + 719_468
     let era = (z >= 0 ? z : z - 146_096) / 146_097
     let dayOfEra = z - era * 146_097

@@ -1,4 +1,5 @@
 public import Foundation
+internal import PostgresClient
 
 /// One cell of a report: typed, so each format can write it its own way.
 ///
@@ -114,18 +115,10 @@ extension Date {
   }
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+/// Days since 1970-01-01 to a proleptic Gregorian date (PostgresClient's `CivilCalendar`).
 enum CivilDate {
   static func from(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let mp = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    CivilCalendar.date(fromDays: days)
   }
 
   /// `YYYY-MM-DD` of a time, in UTC.
