@@ -204,27 +204,18 @@ public struct SyncEngine {
     try Staging.create(on: connection)
 
     // Neutron and Cinder are listed in full every run (Nova's `updated` misses their changes).
+    // Ports, floating IPs and volumes are fetched and decoded concurrently (one task per
+    // service); this task writes their pages into staging as they arrive.
     var notes = summary.notes
-    let havePorts: Bool
-    let haveSecurityGroups: Bool
-    var portCount = 0
+    let network = try await optionalService({ try await cloud.network() }, "network", &notes)
+    let storage = try await optionalService(
+      { try await cloud.blockStorage() }, "block-storage", &notes)
     var groupCount = 0
-    if let network = try await optionalService({ try await cloud.network() }, "network", &notes) {
-      let networks = try await network.networks()
-      let names = Dictionary(
-        networks.map { ($0.id, $0.name ?? "") }, uniquingKeysWith: { first, _ in first })
-      try await network.forEachPortPage(pageSize: 1000) { page in
-        let rows = page.compactMap { Normalizer.portRow($0, networkNames: names) }
-        portCount += rows.count
-        try Staging.copy(rows, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
-      }
-      var floatingCount = 0
-      try await network.forEachFloatingIPPage(pageSize: 1000) { page in
-        let rows = page.compactMap(Normalizer.floatingIPRow)
-        floatingCount += rows.count
-        try Staging.copy(
-          rows, into: "stage_fips", columns: Staging.Columns.floatingIPs, on: connection)
-      }
+    var names: [String: String] = [:]
+    if let network {
+      names = Dictionary(
+        try await network.networks().map { ($0.id, $0.name ?? "") },
+        uniquingKeysWith: { first, _ in first })
       let groups = try await network.securityGroups(pageSize: 1000).map(
         Normalizer.securityGroupRows)
       groupCount = groups.count
@@ -234,35 +225,20 @@ public struct SyncEngine {
       try Staging.copy(
         groups.flatMap(\.rules), into: "stage_sg_rules", columns: Staging.Columns.rules,
         on: connection)
-      havePorts = true
-      haveSecurityGroups = true
+    }
+    let havePorts = network != nil
+    let haveSecurityGroups = network != nil
+    let haveVolumes = storage != nil
+    let counts = try await stageNetworkAndVolumes(
+      network: network, storage: storage, networkNames: names, allProjects: allProjects)
+    let portCount = counts.ports
+    let volumeCount = counts.volumes
+    if network != nil {
       reporter.log(
-        "network: \(portCount) server ports, \(floatingCount) floating IPs, \(groups.count) security groups"
+        "network: \(counts.ports) server ports, \(counts.floatingIPs) floating IPs, \(groupCount) security groups"
       )
-    } else {
-      havePorts = false
-      haveSecurityGroups = false
     }
-    var volumeCount = 0
-    let haveVolumes: Bool
-    if let storage = try await optionalService(
-      { try await cloud.blockStorage() }, "block-storage", &notes)
-    {
-      try await storage.forEachVolumePage(allTenants: allProjects, pageSize: 1000) { page in
-        let rows = page.map(Normalizer.volumeRows)
-        volumeCount += rows.count
-        try Staging.copy(
-          rows.map(\.volume), into: "stage_volumes", columns: Staging.Columns.volumes,
-          on: connection)
-        try Staging.copy(
-          rows.flatMap(\.attachments), into: "stage_attachments",
-          columns: Staging.Columns.attachments, on: connection)
-      }
-      haveVolumes = true
-      reporter.log("block-storage: \(volumeCount) volumes")
-    } else {
-      haveVolumes = false
-    }
+    if storage != nil { reporter.log("block-storage: \(counts.volumes) volumes") }
 
     // Nova: pages are fetched one after another while earlier ones decode on other cores.
     var query = ServerQuery(limit: options.pageSize, allTenants: allProjects)
@@ -409,6 +385,81 @@ public struct SyncEngine {
     reporter.log(
       "applied: \(summary.counts.serversCreated) created, \(summary.counts.serversChanged) changed, \(summary.counts.serversDeleted) deleted, \(summary.counts.changesWritten) change rows"
         + (options.dryRun ? " (dry run: nothing written)" : ""))
+  }
+
+  /// Pages of rows for staging, produced by the listing tasks.
+  enum StagingBatch: Sendable {
+    case ports([[String?]])
+    case floatingIPs([[String?]])
+    case volumes([[String?]], attachments: [[String?]])
+  }
+
+  /// Lists ports and floating IPs (Neutron) and volumes (Cinder) concurrently and stages each
+  /// page as it arrives. A failure of either listing fails the run; no task outlives it.
+  func stageNetworkAndVolumes(
+    network: NetworkService?, storage: BlockStorageService?, networkNames: [String: String],
+    allProjects: Bool
+  ) async throws -> (ports: Int, floatingIPs: Int, volumes: Int) {
+    let (stream, continuation) = AsyncThrowingStream<StagingBatch, any Error>.makeStream()
+    let producer = Task {
+      do {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          if let network {
+            group.addTask {
+              try await network.forEachPortPage(pageSize: 1000) { page in
+                continuation.yield(
+                  .ports(page.compactMap { Normalizer.portRow($0, networkNames: networkNames) }))
+              }
+              try await network.forEachFloatingIPPage(pageSize: 1000) { page in
+                continuation.yield(.floatingIPs(page.compactMap(Normalizer.floatingIPRow)))
+              }
+            }
+          }
+          if let storage {
+            group.addTask {
+              try await storage.forEachVolumePage(allTenants: allProjects, pageSize: 1000) {
+                page in
+                let rows = page.map(Normalizer.volumeRows)
+                continuation.yield(
+                  .volumes(rows.map(\.volume), attachments: rows.flatMap(\.attachments)))
+              }
+            }
+          }
+          try await group.waitForAll()
+        }
+        continuation.finish()
+      } catch {
+        continuation.finish(throwing: error)
+      }
+    }
+    var counts = (ports: 0, floatingIPs: 0, volumes: 0)
+    do {
+      for try await batch in stream {
+        switch batch {
+        case .ports(let rows):
+          counts.ports += rows.count
+          try Staging.copy(
+            rows, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
+        case .floatingIPs(let rows):
+          counts.floatingIPs += rows.count
+          try Staging.copy(
+            rows, into: "stage_fips", columns: Staging.Columns.floatingIPs, on: connection)
+        case .volumes(let rows, let attachments):
+          counts.volumes += rows.count
+          try Staging.copy(
+            rows, into: "stage_volumes", columns: Staging.Columns.volumes, on: connection)
+          try Staging.copy(
+            attachments, into: "stage_attachments", columns: Staging.Columns.attachments,
+            on: connection)
+        }
+      }
+    } catch {
+      producer.cancel()
+      _ = await producer.result
+      throw error
+    }
+    _ = await producer.result
+    return counts
   }
 
   /// A service that may be missing from the catalog: nil (with a note) when it is.
