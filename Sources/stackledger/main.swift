@@ -4,10 +4,12 @@ import PostgresClient
 
 /// Every subcommand, in the order `--help` lists them.
 enum Commands {
-  static let all: [any Command.Type] = [
-    MigrateCommand.self, SyncCommand.self, VerifyCommand.self, ReportDriftCommand.self,
-    ReportLifecycleCommand.self, HistoryCommand.self, RunsCommand.self, BaselineCommand.self,
-  ]
+  static var all: [any Command.Type] {
+    [
+      MigrateCommand.self, SyncCommand.self, VerifyCommand.self, ReportDriftCommand.self,
+      ReportLifecycleCommand.self, HistoryCommand.self, RunsCommand.self, BaselineCommand.self,
+    ]
+  }
 }
 
 func mainUsage() -> String {
