@@ -189,7 +189,6 @@ public struct SyncEngine {
     return summary
   }
 
-  // swiftlint:disable:next function_body_length
   func fetchAndApply(
     run: (runID: Int64, startedAt: Date), scopeID: Int, mode: SyncMode, allProjects: Bool,
     hadHistory: Bool, changesSince watermark: Date?, previousRunStart: Date?,
