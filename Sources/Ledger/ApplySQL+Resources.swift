@@ -226,7 +226,7 @@ extension ApplySQL {
   /// Cleans the per-apply temp tables (staging stays until the connection closes).
   static let dropWorkTables = """
     DROP VIEW IF EXISTS staged;
-    DROP TABLE IF EXISTS new_related, cand, changed, gone, touched, vol_changed,
-      vol_gone, sg_changed, sg_gone, run_ctx;
+    DROP TABLE IF EXISTS port_state, port_changed, port_gone, related_ids, new_related, cand,
+      changed, gone, touched, vol_changed, vol_gone, sg_changed, sg_gone, run_ctx;
     """
 }

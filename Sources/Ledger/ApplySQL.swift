@@ -33,10 +33,67 @@ enum ApplySQL {
     CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM stage_servers;
     """
 
-  /// Related state of every server from Neutron ports, floating IPs and Cinder attachments.
+  /// Which servers' related state must be recomputed: those whose ports (with their floating
+  /// IPs) differ from `server_ports`, whose volume attachments differ from `server_volumes`,
+  /// and every staged server. Everyone else keeps their addresses, groups and volumes.
+  static let relatedInputs = """
+    CREATE TEMP TABLE port_state AS
+    SELECT p.port_id, p.server_id,
+           sha256(convert_to(ROW(p.server_id, p.network_id, p.network_name, p.mac_address,
+                                 p.fixed_ips, p.security_group_ids, p.project_id, f.fips)::text,
+                             'UTF8')) AS fingerprint
+      FROM (SELECT DISTINCT ON (port_id) * FROM stage_ports ORDER BY port_id) p
+      LEFT JOIN (SELECT port_id,
+                        string_agg(ROW(floating_ip_id, floating_ip, fixed_ip)::text, ';'
+                                   ORDER BY floating_ip_id, floating_ip) AS fips
+                   FROM stage_fips WHERE port_id IS NOT NULL GROUP BY port_id) f USING (port_id);
+
+    CREATE TEMP TABLE port_changed AS
+    SELECT n.port_id, n.server_id, n.fingerprint, o.server_id AS old_server_id
+      FROM port_state n
+      CROSS JOIN run_ctx x
+      LEFT JOIN server_ports o ON o.scope_id = x.scope_id AND o.port_id = n.port_id
+     WHERE x.have_ports
+       AND (o.port_id IS NULL OR o.fingerprint <> n.fingerprint OR o.server_id <> n.server_id);
+
+    CREATE TEMP TABLE port_gone AS
+    SELECT o.port_id, o.server_id
+      FROM server_ports o CROSS JOIN run_ctx x
+     WHERE x.have_ports AND o.scope_id = x.scope_id
+       AND NOT EXISTS (SELECT 1 FROM port_state n WHERE n.port_id = o.port_id);
+
+    CREATE TEMP TABLE related_ids AS
+    SELECT server_id FROM stage_servers
+    UNION SELECT server_id FROM port_changed
+    UNION SELECT old_server_id FROM port_changed WHERE old_server_id IS NOT NULL
+    UNION SELECT server_id FROM port_gone
+    UNION SELECT a.server_id
+      FROM ((SELECT DISTINCT ON (server_id, volume_id) server_id, volume_id, device,
+                    attachment_id, attached_at
+               FROM stage_attachments
+              ORDER BY server_id, volume_id, attached_at DESC NULLS LAST)
+            EXCEPT
+            (SELECT server_id, volume_id, device, attachment_id, attached_at
+               FROM server_volumes WHERE scope_id = (SELECT scope_id FROM run_ctx))) a
+     WHERE (SELECT have_volumes FROM run_ctx)
+    UNION SELECT b.server_id
+      FROM ((SELECT server_id, volume_id, device, attachment_id, attached_at
+               FROM server_volumes WHERE scope_id = (SELECT scope_id FROM run_ctx))
+            EXCEPT
+            (SELECT server_id, volume_id, device, attachment_id, attached_at
+               FROM stage_attachments)) b
+     WHERE (SELECT have_volumes FROM run_ctx);
+    CREATE UNIQUE INDEX ON related_ids (server_id);
+    ANALYZE related_ids;
+    """
+
+  /// Related state of the servers in `related_ids` from Neutron ports, floating IPs and
+  /// Cinder attachments (a server with none gets empty values).
   static let relatedState = """
     CREATE TEMP TABLE new_related AS
-    WITH fixed AS (
+    WITH ports AS (
+      SELECT p.* FROM stage_ports p JOIN related_ids i USING (server_id)
+    ), fixed AS (
       SELECT p.server_id, host((f->>'ip_address')::inet) AS ip, 'fixed' AS kind,
              jsonb_build_object(
                'ip', host((f->>'ip_address')::inet),
@@ -44,7 +101,7 @@ enum ApplySQL {
                'kind', 'fixed', 'mac', p.mac_address, 'network_id', p.network_id,
                'network', p.network_name, 'port_id', p.port_id,
                'subnet_id', f->>'subnet_id') AS address
-        FROM stage_ports p CROSS JOIN LATERAL jsonb_array_elements(p.fixed_ips) f
+        FROM ports p CROSS JOIN LATERAL jsonb_array_elements(p.fixed_ips) f
        WHERE f->>'ip_address' IS NOT NULL
     ), floating AS (
       SELECT p.server_id, host(fi.floating_ip) AS ip, 'floating' AS kind,
@@ -53,32 +110,30 @@ enum ApplySQL {
                'kind', 'floating', 'mac', p.mac_address, 'network_id', p.network_id,
                'network', p.network_name, 'port_id', p.port_id,
                'fixed_ip', host(fi.fixed_ip), 'floating_ip_id', fi.floating_ip_id) AS address
-        FROM stage_fips fi JOIN stage_ports p ON p.port_id = fi.port_id
+        FROM stage_fips fi JOIN ports p ON p.port_id = fi.port_id
     ), addresses AS (
       SELECT server_id, jsonb_agg(address ORDER BY kind, ip) AS addresses
         FROM (SELECT * FROM fixed UNION ALL SELECT * FROM floating) a
        GROUP BY server_id
     ), groups AS (
       SELECT p.server_id, array_agg(DISTINCT g ORDER BY g) AS security_group_ids
-        FROM stage_ports p CROSS JOIN LATERAL unnest(p.security_group_ids) g
+        FROM ports p CROSS JOIN LATERAL unnest(p.security_group_ids) g
        GROUP BY p.server_id
     ), vols AS (
       SELECT server_id,
              jsonb_agg(jsonb_build_object(
                'volume_id', volume_id, 'device', device, 'attachment_id', attachment_id,
                'attached_at', attached_at) ORDER BY volume_id) AS volumes
-        FROM (SELECT DISTINCT ON (server_id, volume_id) * FROM stage_attachments
+        FROM (SELECT DISTINCT ON (server_id, volume_id) a.* FROM stage_attachments a
+                JOIN related_ids i USING (server_id)
                ORDER BY server_id, volume_id, attached_at DESC NULLS LAST) d
        GROUP BY server_id
-    ), ids AS (
-      SELECT server_id FROM stage_ports
-      UNION SELECT server_id FROM stage_attachments
     )
     SELECT ids.server_id,
            coalesce(g.security_group_ids, '{}'::uuid[]) AS security_group_ids,
            coalesce(a.addresses, '[]'::jsonb) AS addresses,
            coalesce(v.volumes, '[]'::jsonb) AS volumes
-      FROM ids
+      FROM related_ids ids
       LEFT JOIN groups g USING (server_id)
       LEFT JOIN addresses a USING (server_id)
       LEFT JOIN vols v USING (server_id);
@@ -101,7 +156,8 @@ enum ApplySQL {
 
   /// Candidates: the new state of every server that may have changed, from Nova's records
   /// (staged) or from its related state alone (a live server whose ports, groups or volumes
-  /// moved while Nova's record stayed the same).
+  /// moved while Nova's record stayed the same). The raw record is not copied here: the
+  /// statements that write it read it from staging (or keep the stored one).
   static var candidates: String {
     let novaFromStage = nova.map { column -> String in
       column.adminOnly
@@ -118,7 +174,7 @@ enum ApplySQL {
       SELECT st.server_id,
              \(novaFromStage),
              \(relatedNew),
-             st.raw::jsonb AS raw, st.fingerprint,
+             st.fingerprint, true AS staged,
              (s.server_id IS NULL) AS is_new,
              (st.status IN ('DELETED', 'SOFT_DELETED')) AS is_deleted
         FROM staged st
@@ -129,11 +185,11 @@ enum ApplySQL {
       SELECT s.server_id,
              \(novaFromCurrent),
              \(relatedNew),
-             s.raw, s.fingerprint, false, false
-        FROM servers s
+             s.fingerprint, false, false, false
+        FROM new_related r
         CROSS JOIN run_ctx x
-        LEFT JOIN new_related r ON r.server_id = s.server_id
-       WHERE s.scope_id = x.scope_id AND s.deleted_at IS NULL
+        JOIN servers s ON s.scope_id = x.scope_id AND s.server_id = r.server_id
+       WHERE s.deleted_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM staged st WHERE st.server_id = s.server_id)
          AND NOT EXISTS (SELECT 1 FROM stage_not_found n WHERE n.server_id = s.server_id)
          AND (\(relatedDiffers));
@@ -145,7 +201,7 @@ enum ApplySQL {
   /// Keeps only candidates whose state really differs from the stored one, and records what
   /// kind of version each gets.
   static var changed: String {
-    let stateColumns = (nova + related).map(\.name) + ["raw"]
+    let stateColumns = (nova + related).map(\.name)
     let newRow = stateColumns.map { "c.\($0)" }.joined(separator: ", ")
     let oldRow = stateColumns.map { "s.\($0)" }.joined(separator: ", ")
     return """
@@ -158,7 +214,9 @@ enum ApplySQL {
         FROM cand c
         CROSS JOIN run_ctx x
         LEFT JOIN servers s ON s.scope_id = x.scope_id AND s.server_id = c.server_id
-       WHERE c.is_new OR ROW(\(newRow)) IS DISTINCT FROM ROW(\(oldRow));
+        LEFT JOIN stage_servers st ON c.staged AND st.server_id = c.server_id
+       WHERE c.is_new OR ROW(\(newRow)) IS DISTINCT FROM ROW(\(oldRow))
+          OR (c.staged AND st.raw IS DISTINCT FROM s.raw);
       CREATE UNIQUE INDEX ON changed (server_id);
       ANALYZE changed;
       """
@@ -271,11 +329,25 @@ enum ApplySQL {
       """
   }
 
+  /// A state column's new value in the statements that write versions and current rows: the
+  /// candidate's, except the raw record, which comes from staging for a staged server and is
+  /// the stored one for a server whose related state alone changed.
+  static func newValue(_ column: String) -> String {
+    column == "raw" ? "coalesce(st.raw, cur.raw)" : "c.\(column)"
+  }
+
+  /// Joins that make `st` (staging) and `cur` (the stored row) available to ``newValue(_:)``.
+  static let rawSources = """
+    LEFT JOIN stage_servers st ON c.staged AND st.server_id = c.server_id
+    LEFT JOIN servers cur
+      ON NOT c.staged AND cur.scope_id = x.scope_id AND cur.server_id = c.server_id
+    """
+
   /// Closes the open versions of changed servers and appends their new versions.
   static var versions: String {
     let columns = ServerColumns.all
     let list = columns.joined(separator: ", ")
-    let fromCand = columns.map { "c.\($0)" }.joined(separator: ", ")
+    let fromCand = columns.map(newValue).joined(separator: ", ")
     return """
       UPDATE server_versions v SET valid_to = x.observed_at
         FROM changed d, run_ctx x
@@ -291,6 +363,7 @@ enum ApplySQL {
         FROM changed d
         JOIN cand c USING (server_id)
         CROSS JOIN run_ctx x
+        \(rawSources)
        ORDER BY c.server_id;
       """
   }
@@ -299,7 +372,7 @@ enum ApplySQL {
   static var currentServers: String {
     let columns = ServerColumns.all
     let list = columns.joined(separator: ", ")
-    let fromCand = columns.map { "c.\($0)" }.joined(separator: ", ")
+    let fromCand = columns.map(newValue).joined(separator: ", ")
     let updates = columns.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ",\n         ")
     return """
       INSERT INTO servers (scope_id, server_id, \(list), version_no, first_seen_run,
@@ -311,6 +384,7 @@ enum ApplySQL {
         FROM changed d
         JOIN cand c USING (server_id)
         CROSS JOIN run_ctx x
+        \(rawSources)
       ON CONFLICT (scope_id, server_id) DO UPDATE SET
              \(updates),
              version_no = EXCLUDED.version_no,
@@ -421,6 +495,16 @@ enum ApplySQL {
                    FROM stage_attachments ORDER BY server_id, volume_id) sa
         ON sa.server_id = s.server_id AND sa.volume_id = (v->>'volume_id')::uuid
      WHERE s.deleted_at IS NULL;
+
+    DELETE FROM server_ports o USING port_gone g, run_ctx x
+     WHERE o.scope_id = x.scope_id AND o.port_id = g.port_id;
+    INSERT INTO server_ports (scope_id, port_id, server_id, fingerprint, first_seen_run,
+                              last_changed_run)
+    SELECT x.scope_id, c.port_id, c.server_id, c.fingerprint, x.run_id, x.run_id
+      FROM port_changed c CROSS JOIN run_ctx x
+    ON CONFLICT (scope_id, port_id) DO UPDATE
+       SET server_id = EXCLUDED.server_id, fingerprint = EXCLUDED.fingerprint,
+           last_changed_run = EXCLUDED.last_changed_run;
 
     INSERT INTO server_security_groups (scope_id, server_id, security_group_id)
     SELECT DISTINCT x.scope_id, s.server_id, g

@@ -212,7 +212,8 @@ public struct LedgerStore {
           context.haveSecurityGroups.postgresText,
         ]))
     try connection.execute(raw: ApplySQL.dedupe)
-    try Staging.finish(on: connection)
+    try Staging.finish(on: connection, analyzeAll: false)
+    try connection.execute(raw: ApplySQL.relatedInputs)
     try connection.execute(raw: ApplySQL.relatedState)
     try connection.execute(raw: ApplySQL.candidates)
     try connection.execute(raw: ApplySQL.changed)
@@ -228,7 +229,8 @@ public struct LedgerStore {
       raw: """
         ANALYZE servers (scope_id, server_id, deleted_at, project_id, status), server_versions
           (scope_id, server_id, version_no, valid_from, valid_to), server_addresses,
-          server_volumes, server_security_groups, volumes (scope_id, volume_id, deleted_at)
+          server_volumes, server_security_groups, server_ports,
+          volumes (scope_id, volume_id, deleted_at)
         """)
   }
 

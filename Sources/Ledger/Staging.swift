@@ -53,7 +53,7 @@ public enum Staging {
       CREATE TEMP TABLE stage_servers (
         server_id uuid NOT NULL,
       \(novaColumns),
-        raw text NOT NULL,
+        raw jsonb NOT NULL,
         fingerprint bytea NOT NULL);
       CREATE TEMP TABLE stage_ports (
         port_id uuid NOT NULL, server_id uuid NOT NULL, network_id uuid, network_name text,
@@ -98,7 +98,18 @@ public enum Staging {
   /// Indexes and analyzes the staging tables once they are loaded, so the planner knows
   /// their sizes (temp tables are never auto-analyzed) and joins on server ids stay hash or
   /// index joins.
-  public static func finish(on connection: PostgresConnection) throws {
+  ///
+  /// With `analyzeAll: false` (the apply, after the listings were finished once) only the
+  /// tables filled late in a run (confirmed deletions, instance actions) are analyzed again.
+  public static func finish(on connection: PostgresConnection, analyzeAll: Bool = true) throws {
+    let analyze =
+      analyzeAll
+      ? """
+      ANALYZE stage_seen, stage_servers (server_id, updated_at, status), stage_ports,
+        stage_fips, stage_volumes, stage_attachments, stage_sgs, stage_sg_rules, stage_actions,
+        stage_not_found;
+      """
+      : "ANALYZE stage_servers (server_id, updated_at, status), stage_actions, stage_not_found;"
     try connection.execute(
       raw: """
         CREATE INDEX IF NOT EXISTS stage_seen_id ON stage_seen (server_id);
@@ -106,9 +117,7 @@ public enum Staging {
         CREATE INDEX IF NOT EXISTS stage_ports_id ON stage_ports (port_id);
         CREATE INDEX IF NOT EXISTS stage_attachments_server ON stage_attachments (server_id);
         CREATE INDEX IF NOT EXISTS stage_not_found_id ON stage_not_found (server_id);
-        ANALYZE stage_seen, stage_servers (server_id, updated_at, status), stage_ports,
-          stage_fips, stage_volumes, stage_attachments, stage_sgs, stage_sg_rules, stage_actions,
-          stage_not_found;
+        \(analyze)
         """)
   }
 

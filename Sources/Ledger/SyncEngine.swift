@@ -203,8 +203,6 @@ public struct SyncEngine {
     try Staging.create(on: connection)
 
     // Neutron and Cinder are listed in full every run (Nova's `updated` misses their changes).
-    // Ports, floating IPs and volumes are fetched and decoded concurrently (one task per
-    // service); this task writes their pages into staging as they arrive.
     var notes = summary.notes
     let network = try await optionalService({ try await cloud.network() }, "network", &notes)
     let storage = try await optionalService(
@@ -228,75 +226,30 @@ public struct SyncEngine {
     let havePorts = network != nil
     let haveSecurityGroups = network != nil
     let haveVolumes = storage != nil
-    let counts = try await stageNetworkAndVolumes(
-      network: network, storage: storage, networkNames: names, allProjects: allProjects)
-    let portCount = counts.ports
-    let volumeCount = counts.volumes
-    if network != nil {
-      reporter.log(
-        "network: \(counts.ports) server ports, \(counts.floatingIPs) floating IPs, \(groupCount) security groups"
-      )
-    }
-    if storage != nil { reporter.log("block-storage: \(counts.volumes) volumes") }
 
-    // Nova: pages are fetched one after another while earlier ones decode on other cores.
+    // Nova, Neutron and Cinder are listed at the same time; this task stages every page.
     var query = ServerQuery(limit: options.pageSize, allTenants: allProjects)
     if mode == .incremental, let watermark {
       let since = watermark.addingTimeInterval(-options.safetyMargin)
       query.changesSince = since
       try store.updateRun(run.runID, ["changes_since": since])
     }
-    var marker: String?
-    var pending: [Task<[ServerRecord], any Error>] = []
-    var pages = 0
-    var seen = 0
-    var partial = 0
-    var newest: Date?
-    var rejected: [String] = []
-    func stage(_ records: [ServerRecord]) throws {
-      try Staging.stageServerPage(records, scopeID: scopeID, on: connection)
-      pages += 1
-      seen += records.count
-      partial += records.filter(\.isPartial).count
-      for record in records where !record.isPartial {
-        if let reason = record.rejection {
-          rejected.append("server \(record.id): \(reason)")
-        }
-      }
-      for record in records where record.isApplicable {
-        if let updated = record.updatedAt, newest.map({ updated > $0 }) ?? true {
-          newest = updated
-        }
-      }
-      reporter.progress(pages, seen)
+    let listed = try await stageListings(
+      compute: compute, query: query, network: network, storage: storage, networkNames: names,
+      allProjects: allProjects, scopeID: scopeID)
+    let portCount = listed.ports
+    let volumeCount = listed.volumes
+    if network != nil {
+      reporter.log(
+        "network: \(listed.ports) server ports, \(listed.floatingIPs) floating IPs, \(groupCount) security groups"
+      )
     }
-    var markers: Set<String> = []
-    do {
-      repeat {
-        let data = try await compute.fetchServerPageData(query: query, marker: marker)
-        marker = ComputeService.nextMarker(in: data)
-        pending.append(
-          Task.detached {
-            try ComputeService.decodeServerPage(data).servers.map(Normalizer.record)
-          })
-        if pending.count >= 2 {
-          try stage(try await pending.removeFirst().value)
-        }
-        if let next = marker, !markers.insert(next).inserted {
-          throw OpenStackError.malformedJSON(
-            resource: "servers", reason: "the next page link repeats marker \(next) (paging loop)")
-        }
-      } while marker != nil
-      while !pending.isEmpty {
-        try stage(try await pending.removeFirst().value)
-      }
-    } catch {
-      // No decoding task may outlive the run: the process exits right after a failure, and a
-      // task still hashing in libcrypto then crashes in its exit-time cleanup.
-      for task in pending { task.cancel() }
-      for task in pending { _ = try? await task.value }
-      throw error
-    }
+    if storage != nil { reporter.log("block-storage: \(listed.volumes) volumes") }
+    let seen = listed.servers.seen
+    let partial = listed.servers.partial
+    let pages = listed.servers.pages
+    let newest = listed.servers.newest
+    let rejected = listed.servers.rejected
     summary.serversSeen = seen
     summary.serversPartial = partial
     if !rejected.isEmpty {
@@ -386,30 +339,58 @@ public struct SyncEngine {
         + (options.dryRun ? " (dry run: nothing written)" : ""))
   }
 
-  /// Pages of rows for staging, produced by the listing tasks.
+  /// Pages for staging, produced by the listing tasks.
   enum StagingBatch: Sendable {
+    case servers([ServerRecord])
     case ports([[String?]])
     case floatingIPs([[String?]])
     case volumes([[String?]], attachments: [[String?]])
   }
 
-  /// Lists ports and floating IPs (Neutron) and volumes (Cinder) concurrently and stages each
-  /// page as it arrives. A failure of either listing fails the run; no task outlives it.
-  func stageNetworkAndVolumes(
-    network: NetworkService?, storage: BlockStorageService?, networkNames: [String: String],
-    allProjects: Bool
-  ) async throws -> (ports: Int, floatingIPs: Int, volumes: Int) {
+  /// What the Nova listing staged.
+  struct ServerListing {
+    var pages = 0
+    var seen = 0
+    var partial = 0
+    var newest: Date?
+    var rejected: [String] = []
+  }
+
+  /// Lists servers (Nova), ports and floating IPs (Neutron) and volumes (Cinder) concurrently,
+  /// one task per service, and stages every page on this task as it arrives. Nova pages are
+  /// decoded on other cores while the next one is fetched. Only a few fetched pages may wait
+  /// for staging (``PageBudget``), so memory stays flat when PostgreSQL is slower than the
+  /// APIs. A failure of any listing fails the run; no task outlives it.
+  func stageListings(
+    compute: ComputeService, query: ServerQuery, network: NetworkService?,
+    storage: BlockStorageService?, networkNames: [String: String], allProjects: Bool,
+    scopeID: Int
+  ) async throws -> (servers: ServerListing, ports: Int, floatingIPs: Int, volumes: Int) {
     let (stream, continuation) = AsyncThrowingStream<StagingBatch, any Error>.makeStream()
+    // Decoded Nova pages are the large ones (the raw records are kept until staged): one may
+    // wait, besides the two decoding; pages of ports, floating IPs and volumes are rows already.
+    let serverBudget = PageBudget(pages: 1)
+    let budget = PageBudget(pages: 4)
     let producer = Task {
       do {
         try await withThrowingTaskGroup(of: Void.self) { group in
+          group.addTask {
+            try await Self.listServers(compute: compute, query: query) { records in
+              try await serverBudget.acquire()
+              continuation.yield(.servers(records))
+            }
+          }
           if let network {
             group.addTask {
-              try await network.forEachPortPage(pageSize: 1000) { page in
+              try await network.forEachPortPage(
+                fields: NetworkService.ledgerPortFields, pageSize: 1000
+              ) { page in
+                try await budget.acquire()
                 continuation.yield(
                   .ports(page.compactMap { Normalizer.portRow($0, networkNames: networkNames) }))
               }
               try await network.forEachFloatingIPPage(pageSize: 1000) { page in
+                try await budget.acquire()
                 continuation.yield(.floatingIPs(page.compactMap(Normalizer.floatingIPRow)))
               }
             }
@@ -419,6 +400,7 @@ public struct SyncEngine {
               try await storage.forEachVolumePage(allTenants: allProjects, pageSize: 1000) {
                 page in
                 let rows = page.map(Normalizer.volumeRows)
+                try await budget.acquire()
                 continuation.yield(
                   .volumes(rows.map(\.volume), attachments: rows.flatMap(\.attachments)))
               }
@@ -431,10 +413,26 @@ public struct SyncEngine {
         continuation.finish(throwing: error)
       }
     }
+    var servers = ServerListing()
     var counts = (ports: 0, floatingIPs: 0, volumes: 0)
     do {
       for try await batch in stream {
         switch batch {
+        case .servers(let records):
+          try Staging.stageServerPage(records, scopeID: scopeID, on: connection)
+          servers.pages += 1
+          servers.seen += records.count
+          for record in records {
+            if record.isPartial {
+              servers.partial += 1
+            } else if let reason = record.rejection {
+              servers.rejected.append("server \(record.id): \(reason)")
+            } else if let updated = record.updatedAt, servers.newest.map({ updated > $0 }) ?? true {
+              servers.newest = updated
+            }
+          }
+          reporter.progress(servers.pages, servers.seen)
+          await serverBudget.release()
         case .ports(let rows):
           counts.ports += rows.count
           try Staging.copy(
@@ -451,14 +449,55 @@ public struct SyncEngine {
             attachments, into: "stage_attachments", columns: Staging.Columns.attachments,
             on: connection)
         }
+        if case .servers = batch {} else { await budget.release() }
       }
     } catch {
       producer.cancel()
+      await serverBudget.close()
+      await budget.close()
       _ = await producer.result
       throw error
     }
     _ = await producer.result
-    return counts
+    return (servers, counts.ports, counts.floatingIPs, counts.volumes)
+  }
+
+  /// Fetches Nova's server pages one after another (each needs the previous page's marker)
+  /// while up to two earlier pages decode on other cores; hands each decoded page to `body` in
+  /// order. A repeated marker (a paging loop) is an error.
+  static func listServers(
+    compute: ComputeService, query: ServerQuery,
+    _ body: ([ServerRecord]) async throws -> Void
+  ) async throws {
+    var marker: String?
+    var markers: Set<String> = []
+    var pending: [Task<[ServerRecord], any Error>] = []
+    do {
+      repeat {
+        let data = try await compute.fetchServerPageData(query: query, marker: marker)
+        marker = ComputeService.nextMarker(in: data)
+        pending.append(
+          Task.detached {
+            try ComputeService.decodeServerPage(data).servers.map(Normalizer.record)
+          })
+        if pending.count >= 2 {
+          try await body(try await pending.removeFirst().value)
+        }
+        if let next = marker, !markers.insert(next).inserted {
+          throw OpenStackError.malformedJSON(
+            resource: "servers", reason: "the next page link repeats marker \(next) (paging loop)")
+        }
+      } while marker != nil
+      while !pending.isEmpty {
+        try await body(try await pending.removeFirst().value)
+      }
+    } catch {
+      // No decoding task may outlive the run: the process exits right after a failure, and a
+      // task still hashing in libcrypto then crashes in its exit-time cleanup.
+      for task in pending { task.cancel() }
+      for task in pending { _ = try? await task.value }
+      throw error
+    }
   }
 
   /// A service that may be missing from the catalog: nil (with a note) when it is.
@@ -542,5 +581,43 @@ public struct SyncEngine {
       }
       return (rows, failures)
     }
+  }
+}
+
+/// A count of fetched pages allowed to wait for staging: listing tasks take one before they
+/// hand a page over, the staging loop gives it back once the page is in PostgreSQL.
+actor PageBudget {
+  private var available: Int
+  private var waiting: [CheckedContinuation<Void, any Error>] = []
+  private var closed = false
+
+  init(pages: Int) {
+    available = pages
+  }
+
+  /// Waits for a free page; throws `CancellationError` once the budget is closed.
+  func acquire() async throws {
+    if closed || Task.isCancelled { throw CancellationError() }
+    if available > 0 {
+      available -= 1
+      return
+    }
+    try await withCheckedThrowingContinuation { waiting.append($0) }
+  }
+
+  /// Returns a page: wakes the longest waiting listing task, if any.
+  func release() {
+    if waiting.isEmpty {
+      available += 1
+    } else {
+      waiting.removeFirst().resume()
+    }
+  }
+
+  /// Ends the listing: every waiting and later `acquire` throws.
+  func close() {
+    closed = true
+    for continuation in waiting { continuation.resume(throwing: CancellationError()) }
+    waiting.removeAll()
   }
 }

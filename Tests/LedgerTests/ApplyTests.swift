@@ -28,14 +28,20 @@ final class LedgerDatabase: @unchecked Sendable {
   /// Stages the given state and applies it as one run; returns the counts and the run id.
   @discardableResult
   func sync(
-    _ servers: [ServerRecord], ports: [[String?]] = [], notFound: [String] = [],
-    allProjects: Bool = true, havePorts: Bool = true
+    _ servers: [ServerRecord], ports: [[String?]] = [], floatingIPs: [[String?]] = [],
+    attachments: [[String?]] = [], notFound: [String] = [], allProjects: Bool = true,
+    havePorts: Bool = true
   ) throws -> (ApplyCounts, Int64) {
     let run = try store.beginRun(
       scopeID: scopeID, mode: "full", dryRun: false, hostname: "test", pid: 1, version: "test")
     try Staging.create(on: connection)
     try Staging.stageServerPage(servers, scopeID: scopeID, on: connection)
     try Staging.copy(ports, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
+    try Staging.copy(
+      floatingIPs, into: "stage_fips", columns: Staging.Columns.floatingIPs, on: connection)
+    try Staging.copy(
+      attachments, into: "stage_attachments", columns: Staging.Columns.attachments,
+      on: connection)
     try Staging.copy(
       notFound.map { [$0] }, into: "stage_not_found", columns: ["server_id"], on: connection)
     let context = ApplyContext(
@@ -239,6 +245,69 @@ struct ApplyTests {
       try db.scalar("SELECT host(ip_address) FROM server_addresses", as: String.self)
         == "10.0.0.9")
     #expect(try db.scalar("SELECT count(*) FROM server_security_groups", as: Int.self) == 1)
+  }
+
+  @Test func relatedOnlyChangesAreFoundAndAnUnchangedRunRecomputesNothing() throws {
+    let db = try LedgerDatabase()
+    let fleet = [record(serverA, baseline(serverA, name: "a"))]
+    let portID = "10000000-0000-4000-8000-000000000001"
+    func port(group: String = "30000000-0000-4000-8000-000000000001") -> [String?] {
+      [
+        portID, serverA, "20000000-0000-4000-8000-000000000001", "private",
+        "fa:16:3e:00:00:01", "[{\"ip_address\":\"10.0.0.5\",\"subnet_id\":null}]",
+        "{\(group)}", "p1",
+      ]
+    }
+    let floating: [String?] = [
+      "40000000-0000-4000-8000-000000000001", "203.0.113.7", "10.0.0.5", portID,
+    ]
+    let attachment: [String?] = [
+      "50000000-0000-4000-8000-000000000001", serverA, "/dev/vdb",
+      "60000000-0000-4000-8000-000000000001", "2026-01-02 03:04:05+00", nil,
+    ]
+    func fields(_ run: Int64) throws -> [String] {
+      try db.connection.query(
+        "SELECT coalesce(field, change_kind) AS f FROM changes WHERE run_id = \(run) ORDER BY change_id"
+      ).map { try $0.decode("f", as: String.self) }
+    }
+    try db.sync(fleet, ports: [port()])
+    #expect(try db.scalar("SELECT count(*) FROM server_ports", as: Int.self) == 1)
+
+    // A floating IP bound to the port: an address change, though the port itself is the same.
+    var (counts, run) = try db.sync(fleet, ports: [port()], floatingIPs: [floating])
+    #expect(try fields(run) == ["addresses"])
+    #expect(try db.scalar("SELECT count(*) FROM server_addresses", as: Int.self) == 2)
+
+    // Nothing changed: nothing written, the port's row untouched.
+    (counts, run) = try db.sync(fleet, ports: [port()], floatingIPs: [floating])
+    #expect(counts.changesWritten == 0)
+    #expect(
+      try db.scalar("SELECT last_changed_run FROM server_ports", as: Int64.self) == run - 1)
+
+    // A volume attached, then detached, with Nova's record unchanged.
+    (counts, run) = try db.sync(
+      fleet, ports: [port()], floatingIPs: [floating], attachments: [attachment])
+    #expect(try fields(run) == ["volumes"])
+    (counts, run) = try db.sync(
+      fleet, ports: [port()], floatingIPs: [floating], attachments: [attachment])
+    #expect(counts.changesWritten == 0)
+    (counts, run) = try db.sync(fleet, ports: [port()], floatingIPs: [floating])
+    #expect(try fields(run) == ["volumes"])
+    #expect(try db.scalar("SELECT count(*) FROM server_volumes", as: Int.self) == 0)
+
+    // The port's security group replaced.
+    let other = "30000000-0000-4000-8000-000000000002"
+    (counts, run) = try db.sync(fleet, ports: [port(group: other)], floatingIPs: [floating])
+    #expect(try fields(run) == ["security_group_ids"])
+    #expect(
+      try db.scalar("SELECT security_group_id::text FROM server_security_groups", as: String.self)
+        == other)
+
+    // The port deleted: no addresses, no groups, and the port's row is gone.
+    (counts, run) = try db.sync(fleet)
+    #expect(Set(try fields(run)) == ["addresses", "security_group_ids"])
+    #expect(try db.scalar("SELECT count(*) FROM server_addresses", as: Int.self) == 0)
+    #expect(try db.scalar("SELECT count(*) FROM server_ports", as: Int.self) == 0)
   }
 
   @Test func everyRunSealsABlockAndTheChainVerifies() throws {

@@ -248,13 +248,27 @@ public struct NetworkService: Sendable {
       resource: "ports", decode: NetworkPort.decode)
   }
 
-  /// `GET /v2.0/ports` page by page: `body` gets each page before the next is fetched.
+  /// The port attributes the ledger uses, for `fields=`: a full port is about three times
+  /// larger (bindings, DNS, address pairs, descriptions), and a run lists every port.
+  public static let ledgerPortFields = [
+    "id", "device_id", "device_owner", "network_id", "mac_address", "fixed_ips",
+    "security_groups", "project_id", "tenant_id",
+  ]
+
+  /// `GET /v2.0/ports` page by page: `body` gets each page before the next is fetched. With
+  /// `fields`, Neutron returns only those attributes (`id` is always asked for: paging needs it).
   public func forEachPortPage(
-    filters: [String: String] = [:], pageSize: Int? = nil,
+    filters: [String: String] = [:], fields: [String] = [], pageSize: Int? = nil,
     _ body: ([NetworkPort]) async throws -> Void
   ) async throws {
+    var items = query(pageSize: pageSize, filters: filters)
+    if !fields.isEmpty {
+      items += (fields.contains("id") ? fields : ["id"] + fields).map {
+        URLQueryItem(name: "fields", value: $0)
+      }
+    }
     try await client.forEachPage(
-      "ports", query: query(pageSize: pageSize, filters: filters), itemsKey: "ports",
+      "ports", query: items, itemsKey: "ports",
       linksKey: "ports_links", resource: "ports", decode: NetworkPort.decode, body)
   }
 
