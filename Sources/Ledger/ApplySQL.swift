@@ -39,10 +39,10 @@ enum ApplySQL {
   static let relatedInputs = """
     CREATE TEMP TABLE port_state AS
     SELECT p.port_id, p.server_id,
-           sha256(convert_to(ROW(p.server_id, p.network_id, p.network_name, p.mac_address,
-                                 p.fixed_ips, p.security_group_ids, p.project_id, f.fips)::text,
-                             'UTF8')) AS fingerprint
-      FROM (SELECT DISTINCT ON (port_id) * FROM stage_ports ORDER BY port_id) p
+           CASE WHEN f.fips IS NULL THEN p.fingerprint
+                ELSE sha256(p.fingerprint || convert_to(f.fips, 'UTF8')) END AS fingerprint
+      FROM (SELECT DISTINCT ON (port_id) port_id, server_id, fingerprint FROM stage_ports
+             ORDER BY port_id) p
       LEFT JOIN (SELECT port_id,
                         string_agg(ROW(floating_ip_id, floating_ip, fixed_ip)::text, ';'
                                    ORDER BY floating_ip_id, floating_ip) AS fips

@@ -211,6 +211,8 @@ public struct LedgerStore {
           context.havePorts.postgresText, context.haveVolumes.postgresText,
           context.haveSecurityGroups.postgresText,
         ]))
+    // One row; without statistics the planner assumes 1,540 and overestimates every join.
+    try connection.execute(raw: "ANALYZE run_ctx")
     try connection.execute(raw: ApplySQL.dedupe)
     try Staging.finish(on: connection, analyzeAll: false)
     try connection.execute(raw: ApplySQL.relatedInputs)

@@ -84,8 +84,8 @@ public enum Normalizer {
       isPartial: server.isPartial, values: values, raw: .value(server.raw))
   }
 
-  /// A Neutron port of a server (`device_owner` `compute:*`) as a stage_ports row; nil for
-  /// other ports.
+  /// A Neutron port of a server (`device_owner` `compute:*`) as a stage_ports row, the last
+  /// column the SHA-256 of the others; nil for other ports.
   public static func portRow(_ port: NetworkPort, networkNames: [String: String]) -> [String?]? {
     guard port.isComputePort, let device = port.deviceID, isUUID(device) else { return nil }
     let fixed = JSONValue.array(
@@ -96,11 +96,12 @@ public enum Normalizer {
             JSONObject.Member(key: "subnet_id", value: ip.subnetID.map(JSONValue.string) ?? .null),
           ]))
       })
-    return [
+    let row: [String?] = [
       port.id, device, port.networkID, port.networkID.flatMap { networkNames[$0] },
       port.macAddress, fixed.canonicalJSONString(), port.securityGroupIDs.sorted().postgresText,
       port.projectID,
     ]
+    return row + [Fingerprint.byteaText(Fingerprint.sha256(fields: row))]
   }
 
   /// A floating IP bound to a port, as a stage_fips row; nil when unbound.

@@ -10,7 +10,7 @@ public enum Staging {
     public static let seen = ["server_id", "status", "updated_at", "partial", "fingerprint"]
     public static let ports = [
       "port_id", "server_id", "network_id", "network_name", "mac_address", "fixed_ips",
-      "security_group_ids", "project_id",
+      "security_group_ids", "project_id", "fingerprint",
     ]
     public static let floatingIPs = ["floating_ip_id", "floating_ip", "fixed_ip", "port_id"]
     public static let volumes = [
@@ -58,7 +58,7 @@ public enum Staging {
       CREATE TEMP TABLE stage_ports (
         port_id uuid NOT NULL, server_id uuid NOT NULL, network_id uuid, network_name text,
         mac_address macaddr, fixed_ips jsonb NOT NULL, security_group_ids uuid[] NOT NULL,
-        project_id text);
+        project_id text, fingerprint bytea NOT NULL);
       CREATE TEMP TABLE stage_fips (
         floating_ip_id uuid NOT NULL, floating_ip inet NOT NULL, fixed_ip inet, port_id uuid);
       CREATE TEMP TABLE stage_volumes (
@@ -105,8 +105,9 @@ public enum Staging {
     let analyze =
       analyzeAll
       ? """
-      ANALYZE stage_seen, stage_servers (server_id, updated_at, status), stage_ports,
-        stage_fips, stage_volumes, stage_attachments, stage_sgs, stage_sg_rules, stage_actions,
+      ANALYZE stage_seen (server_id), stage_servers (server_id, updated_at, status),
+        stage_ports (port_id, server_id), stage_fips (port_id), stage_volumes (volume_id),
+        stage_attachments (server_id, volume_id), stage_sgs, stage_sg_rules, stage_actions,
         stage_not_found;
       """
       : "ANALYZE stage_servers (server_id, updated_at, status), stage_actions, stage_not_found;"

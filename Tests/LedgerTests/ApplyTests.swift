@@ -36,7 +36,10 @@ final class LedgerDatabase: @unchecked Sendable {
       scopeID: scopeID, mode: "full", dryRun: false, hostname: "test", pid: 1, version: "test")
     try Staging.create(on: connection)
     try Staging.stageServerPage(servers, scopeID: scopeID, on: connection)
-    try Staging.copy(ports, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
+    // Port rows as the normalizer makes them: the fingerprint of the other columns last.
+    let portRows = ports.map { $0 + [Fingerprint.byteaText(Fingerprint.sha256(fields: $0))] }
+    try Staging.copy(
+      portRows, into: "stage_ports", columns: Staging.Columns.ports, on: connection)
     try Staging.copy(
       floatingIPs, into: "stage_fips", columns: Staging.Columns.floatingIPs, on: connection)
     try Staging.copy(
