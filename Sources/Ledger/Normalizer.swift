@@ -79,9 +79,11 @@ public enum Normalizer {
           }
         ).canonicalJSONString()
       })
+    // The canonical text is written here, on the decoding task, rather than when the record is
+    // staged: a page of parsed records held until staging costs several times its text.
     return ServerRecord(
       id: server.id.lowercased(), status: server.status, updatedAt: server.updated,
-      isPartial: server.isPartial, values: values, raw: .value(server.raw))
+      isPartial: server.isPartial, values: values, raw: .text(server.raw.canonicalJSONString()))
   }
 
   /// A Neutron port of a server (`device_owner` `compute:*`) as a stage_ports row, the last

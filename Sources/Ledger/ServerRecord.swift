@@ -15,12 +15,13 @@ public struct ServerRecord: Sendable, Equatable {
   public var isPartial: Bool
   /// Column values in ``ServerColumns/nova`` order, text format, nil for NULL.
   public var values: [String?]
-  /// The record as Nova sent it (without `links` and user data): its canonical JSON text is
-  /// written only when the record is staged, since most records of a run are unchanged.
+  /// The record as Nova sent it (without `links` and user data). The normalizer gives its
+  /// canonical JSON text (sorted keys), written on the decoding task: holding parsed pages
+  /// until they are staged cost more memory than the text.
   public var raw: Raw
-  /// SHA-256 over `values` and the raw record in received order: equal fingerprints mean Nova
-  /// reported no change. (A changed key order alone makes a record look changed; the apply
-  /// then finds no field that differs and writes nothing.)
+  /// SHA-256 over `values` and the raw record's text: equal fingerprints mean Nova reported no
+  /// change. (With a parsed `.value`, the text is in received order, so a changed key order
+  /// alone makes a record look changed; the apply then finds no difference and writes nothing.)
   public var fingerprint: [UInt8]
 
   /// The raw record: canonical text already, or the parsed value.

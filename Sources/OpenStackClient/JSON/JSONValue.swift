@@ -264,23 +264,7 @@ enum JSONWriter {
       out.append(UInt8(ascii: "]"))
     case .object(let object):
       out.append(UInt8(ascii: "{"))
-      let members: [JSONObject.Member]
-      if sortKeys {
-        // Last duplicate wins, like the subscript.
-        var seen: [String: Int] = [:]
-        var unique: [JSONObject.Member] = []
-        for member in object.members {
-          if let index = seen[member.key] {
-            unique[index] = member
-          } else {
-            seen[member.key] = unique.count
-            unique.append(member)
-          }
-        }
-        members = unique.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-      } else {
-        members = object.members
-      }
+      let members = sortKeys ? sortedUnique(object.members) : object.members
       for (index, member) in members.enumerated() {
         if index > 0 { out.append(UInt8(ascii: ",")) }
         writeString(member.key, into: &out)
@@ -291,25 +275,100 @@ enum JSONWriter {
     }
   }
 
+  /// Members sorted by the UTF-8 bytes of their keys; of duplicate keys the last one wins, like
+  /// the subscript. (A stable sort keeps duplicates in received order, so the last of each run
+  /// of equal keys is kept; no hashing, which showed in profiles of large syncs.)
+  static func sortedUnique(_ members: [JSONObject.Member]) -> [JSONObject.Member] {
+    let count = members.count
+    if count < 2 { return members }
+    var sorted = true
+    for index in 1..<count where compare(members[index - 1].key, members[index].key) >= 0 {
+      sorted = false
+      break
+    }
+    if sorted { return members }
+    // Positions are sorted, not members: moving members costs reference counting.
+    var order = Array(0..<count)
+    members.withUnsafeBufferPointer { members in
+      order.sort { left, right in
+        let result = compare(members[left].key, members[right].key)
+        return result < 0 || (result == 0 && left < right)
+      }
+    }
+    var unique: [JSONObject.Member] = []
+    unique.reserveCapacity(count)
+    for (rank, position) in order.enumerated() {
+      // Of a run of equal keys only the last (received last) is written.
+      if rank + 1 < count, compare(members[position].key, members[order[rank + 1]].key) == 0 {
+        continue
+      }
+      unique.append(members[position])
+    }
+    return unique
+  }
+
+  /// Byte-wise order of two strings' UTF-8 (the same as Unicode scalar order): negative, zero
+  /// (the same bytes) or positive. Unlike `String`'s `<` and `==`, canonically equivalent
+  /// spellings are different keys, as they are to JSON.
+  static func compare(_ left: String, _ right: String) -> Int {
+    let fast = left.utf8.withContiguousStorageIfAvailable { a in
+      right.utf8.withContiguousStorageIfAvailable { b -> Int in
+        let common = min(a.count, b.count)
+        if common > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+          let order = memcmp(pa, pb, common)
+          if order != 0 { return Int(order) }
+        }
+        return a.count - b.count
+      }
+    }
+    if let fast, let result = fast { return result }
+    if left.utf8.elementsEqual(right.utf8) { return 0 }
+    return left.utf8.lexicographicallyPrecedes(right.utf8) ? -1 : 1
+  }
+
   static func writeString(_ text: String, into out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
-    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-    for byte in text.utf8 {
-      switch byte {
-      case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-      case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-      case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-      case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-      case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-      case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
-      case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
-      case 0..<0x20:
-        out.append(contentsOf: [
-          92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
-        ])
-      default: out.append(byte)
+    var text = text
+    text.withUTF8 { bytes in
+      // Most strings need no escaping: copy them whole.
+      guard bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+        out.append(contentsOf: bytes)
+        return
+      }
+      for byte in bytes {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+          out.append(92)
+          out.append(byte)
+        case 0x0A, 0x0D, 0x09, 0x08, 0x0C:
+          out.append(92)
+          out.append(shortEscape(byte))
+        case 0..<0x20:
+          out.append(92)
+          out.append(UInt8(ascii: "u"))
+          out.append(UInt8(ascii: "0"))
+          out.append(UInt8(ascii: "0"))
+          out.append(hexDigit(byte >> 4))
+          out.append(hexDigit(byte & 0xF))
+        default: out.append(byte)
+        }
       }
     }
     out.append(UInt8(ascii: "\""))
+  }
+
+  /// The letter of a control character's two-character escape (`\n`, `\r`, `\t`, `\b`, `\f`).
+  static func shortEscape(_ byte: UInt8) -> UInt8 {
+    switch byte {
+    case 0x0A: return UInt8(ascii: "n")
+    case 0x0D: return UInt8(ascii: "r")
+    case 0x09: return UInt8(ascii: "t")
+    case 0x08: return UInt8(ascii: "b")
+    default: return UInt8(ascii: "f")
+    }
+  }
+
+  static func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
   }
 }
