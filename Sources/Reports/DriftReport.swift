@@ -100,6 +100,10 @@ public struct DriftResult: Sendable, Equatable {
 /// deletion evidence when the ledger has it), and for one present at both every tracked
 /// column (and every metadata key) whose value differs is a changed row, old → new. Changes
 /// that happened and were undone in between are not drift.
+///
+/// One pass over `server_versions` finds each server's version at both points; only servers
+/// whose version differs (a server with the same version at both has no drift) are read in
+/// full and compared, so the cost follows the servers that changed, not the fleet.
 public enum DriftReport {
   /// Columns of the table, csv and json rows, in order.
   public static let columns = [
@@ -126,53 +130,73 @@ public enum DriftReport {
   public static func run(_ query: DriftQuery, on connection: PostgresConnection) throws
     -> DriftResult
   {
-    let fieldValues = comparedColumns.enumerated().map { index, column in
-      "(\(index), '\(column.name)', \(jsonValue("a", column)), \(jsonValue("b", column)))"
+    // Each field is compared as its column first (cheap; equal columns give equal JSON), and
+    // only the columns that differ are turned into JSON and compared as the report shows them.
+    let fieldTests = comparedColumns.enumerated().map { index, column in
+      "(\(index), '\(column.name)', a.\(column.name) IS DISTINCT FROM b.\(column.name))"
     }.joined(separator: ",\n          ")
+    func fieldJSON(_ table: String) -> String {
+      "CASE d.ord "
+        + comparedColumns.enumerated().map { index, column in
+          "WHEN \(index) THEN \(jsonValue(table, column))"
+        }.joined(separator: "\n            ") + " END"
+    }
     let t1 = query.since.date
     let t2 = query.until.date
     let scope = query.scopeID
     let fields: [String]? = query.fields.isEmpty ? nil : query.fields
     let rows = try connection.query(
       """
-      WITH a AS (
-        SELECT * FROM server_versions v
+      WITH points AS (
+        SELECT v.scope_id, v.server_id,
+               max(v.version_no) FILTER (WHERE v.valid_from <= \(t1)
+                                           AND (v.valid_to IS NULL OR v.valid_to > \(t1)))
+                 AS a_no,
+               max(v.version_no) FILTER (WHERE v.valid_from <= \(t2)
+                                           AND (v.valid_to IS NULL OR v.valid_to > \(t2)))
+                 AS b_no
+          FROM server_versions v
          WHERE (\(scope)::integer IS NULL OR v.scope_id = \(scope))
-           AND v.valid_from <= \(t1) AND (v.valid_to IS NULL OR v.valid_to > \(t1))
+           AND v.valid_from <= greatest(\(t1)::timestamptz, \(t2)::timestamptz)
+           AND (v.valid_to IS NULL OR v.valid_to > least(\(t1)::timestamptz, \(t2)::timestamptz))
            AND v.version_kind <> 'deleted'
-      ), b AS (
-        SELECT * FROM server_versions v
-         WHERE (\(scope)::integer IS NULL OR v.scope_id = \(scope))
-           AND v.valid_from <= \(t2) AND (v.valid_to IS NULL OR v.valid_to > \(t2))
-           AND v.version_kind <> 'deleted'
-      ), pairs AS (
-        SELECT coalesce(a.scope_id, b.scope_id) AS scope_id,
-               coalesce(a.server_id, b.server_id) AS server_id
-          FROM a FULL JOIN b ON a.scope_id = b.scope_id AND a.server_id = b.server_id
-         WHERE (\(query.project)::text IS NULL OR a.project_id = \(query.project)
+         GROUP BY v.scope_id, v.server_id
+      ), pairs AS MATERIALIZED (
+        SELECT p.scope_id, p.server_id, p.a_no, p.b_no
+          FROM points p
+          LEFT JOIN server_versions a
+            ON a.scope_id = p.scope_id AND a.server_id = p.server_id AND a.version_no = p.a_no
+          LEFT JOIN server_versions b
+            ON b.scope_id = p.scope_id AND b.server_id = p.server_id AND b.version_no = p.b_no
+         WHERE p.a_no IS DISTINCT FROM p.b_no
+           AND (\(query.project)::text IS NULL OR a.project_id = \(query.project)
                 OR b.project_id = \(query.project))
-           AND (\(query.server)::text IS NULL OR coalesce(a.server_id, b.server_id)::text
-                  = lower(\(query.server)) OR a.name = \(query.server) OR b.name = \(query.server))
+           AND (\(query.server)::text IS NULL OR p.server_id::text = lower(\(query.server))
+                OR a.name = \(query.server) OR b.name = \(query.server))
       ), drift AS (
         SELECT 3 AS kind_order, 'changed' AS change, b.scope_id, b.server_id, b.name,
                b.project_id, f.ord, f.field, f.old_value, f.new_value, NULL::text AS detail
           FROM pairs p
-          JOIN a ON a.scope_id = p.scope_id AND a.server_id = p.server_id
-          JOIN b ON b.scope_id = p.scope_id AND b.server_id = p.server_id
-          CROSS JOIN LATERAL (VALUES
-          \(raw: fieldValues)
-          ) AS f(ord, field, old_value, new_value)
-         WHERE f.old_value IS DISTINCT FROM f.new_value
-        UNION ALL
-        SELECT 3, 'changed', b.scope_id, b.server_id, b.name, b.project_id, 1000,
-               'metadata.' || k.key, a.metadata -> k.key, b.metadata -> k.key, NULL
-          FROM pairs p
-          JOIN a ON a.scope_id = p.scope_id AND a.server_id = p.server_id
-          JOIN b ON b.scope_id = p.scope_id AND b.server_id = p.server_id
+          JOIN server_versions a
+            ON a.scope_id = p.scope_id AND a.server_id = p.server_id AND a.version_no = p.a_no
+          JOIN server_versions b
+            ON b.scope_id = p.scope_id AND b.server_id = p.server_id AND b.version_no = p.b_no
           CROSS JOIN LATERAL (
-            SELECT jsonb_object_keys(coalesce(a.metadata, '{}'::jsonb)) AS key
-            UNION SELECT jsonb_object_keys(coalesce(b.metadata, '{}'::jsonb))) k
-         WHERE (a.metadata -> k.key) IS DISTINCT FROM (b.metadata -> k.key)
+            SELECT d.ord, d.field, j.old_value, j.new_value
+              FROM (VALUES
+              \(raw: fieldTests)
+              ) AS d(ord, field, differs)
+              CROSS JOIN LATERAL (
+                SELECT \(raw: fieldJSON("a")) AS old_value,
+                       \(raw: fieldJSON("b")) AS new_value) AS j
+             WHERE d.differs AND j.old_value IS DISTINCT FROM j.new_value
+            UNION ALL
+            SELECT 1000, 'metadata.' || k.key, a.metadata -> k.key, b.metadata -> k.key
+              FROM (SELECT jsonb_object_keys(coalesce(a.metadata, '{}'::jsonb)) AS key
+                    UNION SELECT jsonb_object_keys(coalesce(b.metadata, '{}'::jsonb))) k
+             WHERE a.metadata IS DISTINCT FROM b.metadata
+               AND (a.metadata -> k.key) IS DISTINCT FROM (b.metadata -> k.key)
+          ) AS f
         UNION ALL
         SELECT 1, 'added', b.scope_id, b.server_id, b.name, b.project_id, 0, NULL, NULL, NULL,
                concat_ws(', ', 'status ' || b.status, 'flavor ' || b.flavor_name,
@@ -181,9 +205,9 @@ public enum DriftReport {
                                                       AND w.server_id = b.server_id)
                                                   AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
           FROM pairs p
-          JOIN b ON b.scope_id = p.scope_id AND b.server_id = p.server_id
-         WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.scope_id = p.scope_id
-                                             AND a.server_id = p.server_id)
+          JOIN server_versions b
+            ON b.scope_id = p.scope_id AND b.server_id = p.server_id AND b.version_no = p.b_no
+         WHERE p.a_no IS NULL
         UNION ALL
         SELECT 2, 'removed', a.scope_id, a.server_id, a.name, a.project_id, 0, NULL, NULL, NULL,
                CASE WHEN s.deleted_at IS NOT NULL AND s.deleted_at <= \(t2)
@@ -194,10 +218,10 @@ public enum DriftReport {
                                                             'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                END
           FROM pairs p
-          JOIN a ON a.scope_id = p.scope_id AND a.server_id = p.server_id
+          JOIN server_versions a
+            ON a.scope_id = p.scope_id AND a.server_id = p.server_id AND a.version_no = p.a_no
           LEFT JOIN servers s ON s.scope_id = a.scope_id AND s.server_id = a.server_id
-         WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.scope_id = p.scope_id
-                                             AND b.server_id = p.server_id)
+         WHERE p.b_no IS NULL
       )
       SELECT change, scope_id, server_id, name, project_id, field, old_value, new_value, detail
         FROM drift

@@ -43,7 +43,12 @@ public struct TableRenderer: Sendable {
   public func table(_ section: ReportSection) -> [String] {
     let headers = section.columnNames
     guard !headers.isEmpty else { return [] }
-    let cells = section.rows.map { row in row.map { Self.oneLine($0.text) } }
+    let cells = section.rows.map { row in
+      row.map { value -> (text: String, count: Int) in
+        let text = Self.oneLine(value.text)
+        return (text, text.count)
+      }
+    }
     var natural = headers.map(\.count)
     for row in cells {
       for (index, cell) in row.enumerated() where index < natural.count {
@@ -63,12 +68,16 @@ public struct TableRenderer: Sendable {
     let widths = Self.fit(natural, rigid: rigid, into: width - (3 * headers.count + 1))
     let rule =
       "+" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "+"
-    func line(_ values: [String]) -> String {
+    func line(_ values: [(text: String, count: Int)]) -> String {
       "| "
-        + zip(values, widths).map { Self.pad(Self.truncate($0, to: $1), to: $1) }
+        + zip(values, widths).map { cell, width in
+          cell.count > width
+            ? Self.truncate(cell.text, to: width)
+            : cell.text + String(repeating: " ", count: width - cell.count)
+        }
         .joined(separator: " | ") + " |"
     }
-    var lines = [rule, line(headers), rule]
+    var lines = [rule, line(headers.map { ($0, $0.count) }), rule]
     lines.append(contentsOf: cells.map(line))
     lines.append(rule)
     return lines
@@ -123,8 +132,18 @@ public struct TableRenderer: Sendable {
   }
 
   static func oneLine(_ text: String) -> String {
-    guard text.contains(where: \.isNewline) || text.contains("\t") else { return text }
+    // A scan of the scalars (every newline character is one of these, and a tab) instead of
+    // Character comparisons and Foundation's contains: this runs for every cell.
+    guard text.unicodeScalars.contains(where: Self.breaksLine) else { return text }
     return String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+  }
+
+  /// Tab, LF, VT, FF, CR, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR.
+  static func breaksLine(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x09...0x0D, 0x85, 0x2028, 0x2029: return true
+    default: return false
+    }
   }
 
   func clip(_ text: String) -> String {
