@@ -21,37 +21,73 @@ extension ServiceClient {
     return items
   }
 
-  /// Fetches a collection page by page and hands each decoded page to `body` before fetching
-  /// the next, so a large listing never sits in memory whole.
+  /// Fetches a collection page by page and hands each decoded page to `body`, so a large
+  /// listing never sits in memory whole. The next page is fetched while the current one is
+  /// decoded and handed over (its marker is read cheaply from the raw body first), so at most
+  /// one page beyond the current is in memory.
   func forEachPage<Item>(
     _ path: String, query: [URLQueryItem], itemsKey: String, linksKey: String, resource: String,
     decode: (JSONValue) throws -> Item, _ body: ([Item]) async throws -> Void
   ) async throws {
+    func pageQuery(_ marker: String?) -> [URLQueryItem] {
+      var items = query.filter { $0.name != "marker" }
+      if let marker { items.append(URLQueryItem(name: "marker", value: marker)) }
+      return items
+    }
     var marker: String?
     var seen: Set<String> = []
-    repeat {
-      var pageQuery = query.filter { $0.name != "marker" }
-      if let marker { pageQuery.append(URLQueryItem(name: "marker", value: marker)) }
-      let data = try await get(path, query: pageQuery)
-      let json = try JSONValue.parse(data, resource: resource)
-      guard let value = json[itemsKey] else {
-        throw OpenStackError.decoding(
-          resource: resource, id: nil, key: itemsKey, expected: "an array",
-          found: "nothing (missing)")
+    var ahead: (marker: String, task: Task<Data, any Error>)?
+    do {
+      repeat {
+        let data: Data
+        if let next = ahead, next.marker == marker {
+          data = try await next.task.value
+          ahead = nil
+        } else {
+          if let stale = ahead {
+            stale.task.cancel()
+            _ = try? await stale.task.value
+            ahead = nil
+          }
+          data = try await get(path, query: pageQuery(marker))
+        }
+        if let quick = PageLinks.nextMarker(in: data, linksKey: linksKey),
+          !seen.contains(quick), quick != marker
+        {
+          let nextQuery = pageQuery(quick)
+          ahead = (quick, Task { try await self.get(path, query: nextQuery) })
+        }
+        let json = try JSONValue.parse(data, resource: resource)
+        guard let value = json[itemsKey] else {
+          throw OpenStackError.decoding(
+            resource: resource, id: nil, key: itemsKey, expected: "an array",
+            found: "nothing (missing)")
+        }
+        guard case .array(let page) = value else {
+          throw OpenStackError.decoding(
+            resource: resource, id: nil, key: itemsKey, expected: "an array",
+            found: value.kindDescription)
+        }
+        try await body(try page.map(decode))
+        let next = page.isEmpty ? nil : PageLinks.nextMarker(json[linksKey])
+        if let next, !seen.insert(next).inserted {
+          throw OpenStackError.decoding(
+            resource: resource, id: nil, key: linksKey, expected: "a new marker in the next link",
+            found: "marker \(next) again (paging loop)")
+        }
+        marker = next
+      } while marker != nil
+    } catch {
+      // No request outlives the listing.
+      if let pending = ahead {
+        pending.task.cancel()
+        _ = try? await pending.task.value
       }
-      guard case .array(let page) = value else {
-        throw OpenStackError.decoding(
-          resource: resource, id: nil, key: itemsKey, expected: "an array",
-          found: value.kindDescription)
-      }
-      try await body(try page.map(decode))
-      let next = page.isEmpty ? nil : PageLinks.nextMarker(json[linksKey])
-      if let next, !seen.insert(next).inserted {
-        throw OpenStackError.decoding(
-          resource: resource, id: nil, key: linksKey, expected: "a new marker in the next link",
-          found: "marker \(next) again (paging loop)")
-      }
-      marker = next
-    } while marker != nil
+      throw error
+    }
+    if let unused = ahead {
+      unused.task.cancel()
+      _ = try? await unused.task.value
+    }
   }
 }
