@@ -13,10 +13,14 @@ public struct LifecycleQuery: Sendable, Equatable {
   public var stoppedFor: TimeInterval
   /// The end of every open period: the report's "now" (passed in).
   public var now: Date
+  /// Whether to read the status periods (one row per version: the html timeline and the
+  /// `periods` section); a table of the other sections does without them.
+  public var includePeriods: Bool
 
   public init(
     scopeID: Int? = nil, project: String? = nil, server: String? = nil,
-    stuckAfter: TimeInterval = 3600, stoppedFor: TimeInterval = 30 * 86_400, now: Date
+    stuckAfter: TimeInterval = 3600, stoppedFor: TimeInterval = 30 * 86_400, now: Date,
+    includePeriods: Bool = true
   ) {
     self.scopeID = scopeID
     self.project = project
@@ -24,6 +28,7 @@ public struct LifecycleQuery: Sendable, Equatable {
     self.stuckAfter = stuckAfter
     self.stoppedFor = stoppedFor
     self.now = now
+    self.includePeriods = includePeriods
   }
 }
 
@@ -364,6 +369,10 @@ public enum LifecycleReport {
         deleted: try row.decode("deleted"), changes: try row.decode("changes"))
     }
 
+    guard query.includePeriods else {
+      return LifecycleResult(
+        query: query, servers: servers, days: days, projects: projects, periods: [])
+    }
     let periodRows = try connection.query(
       """
       SELECT v.server_id, s.name, coalesce(v.status, '?') AS status, v.valid_from, v.valid_to,

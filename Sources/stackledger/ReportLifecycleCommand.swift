@@ -57,10 +57,13 @@ struct ReportLifecycleCommand: Command {
   func run() async throws -> Int32 {
     let connection = try options.database.connect()
     defer { connection.close() }
+    // Tables and csv never show the status periods unless that section is asked for.
+    let needsPeriods =
+      [.json, .html].contains(options.format) || section == "periods"
     let result = try LifecycleReport.run(
       LifecycleQuery(
         scopeID: options.scopeID, project: project, server: server, stuckAfter: stuckAfter,
-        stoppedFor: stoppedFor, now: options.now),
+        stoppedFor: stoppedFor, now: options.now, includePeriods: needsPeriods),
       on: connection)
     var document = LifecycleReport.document(result)
     if let section {
