@@ -101,11 +101,28 @@ def timed(cmd, env):
     return seconds, (int(rss.group(1)) / 1024.0 if rss else float("nan")), proc.stdout
 
 
+# The port attributes stackledger asks Neutron for (NetworkService.ledgerPortFields): the fake
+# caches pages by their query, so warming must ask for the same ones.
+PORT_FIELDS = ["id", "device_id", "device_owner", "network_id", "mac_address", "fixed_ips",
+               "security_groups", "project_id", "tenant_id"]
+
+
+def token_project(fake, token):
+    req = urllib.request.Request(fake.base + "/identity/v3/auth/tokens",
+                                 headers={"X-Auth-Token": token, "X-Subject-Token": token})
+    with urllib.request.urlopen(req) as resp:
+        return json.loads(resp.read())["token"]["project"]["id"]
+
+
 def warm(fake, token):
-    """Walks every listing once so the fake serves later runs from its page cache."""
+    """Walks every listing a sync makes once, with the same queries, so the fake serves later
+    runs from its page cache (its cold pages cost ~80 us per server, which is not ours)."""
+    fields = "&".join("fields=" + f for f in PORT_FIELDS)
+    volumes = "/volume/v3/%s/volumes/detail?all_tenants=1&limit=1000" % token_project(fake, token)
     for path, key in (("/compute/v2.1/servers/detail?all_tenants=1&limit=1000", "servers"),
-                      ("/network/v2.0/ports?limit=1000", "ports"),
-                      ("/network/v2.0/floatingips?limit=1000", "floatingips")):
+                      ("/network/v2.0/ports?limit=1000&" + fields, "ports"),
+                      ("/network/v2.0/floatingips?limit=1000", "floatingips"),
+                      (volumes, "volumes")):
         url = fake.base + path
         while url:
             req = urllib.request.Request(url, headers={"X-Auth-Token": token,
