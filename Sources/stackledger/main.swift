@@ -1,10 +1,10 @@
 import Foundation
+import Ledger
+import PostgresClient
 
 #if canImport(Glibc)
   import Glibc
 #endif
-import Ledger
-import PostgresClient
 
 /// Every subcommand, in the order `--help` lists them.
 enum Commands {
