@@ -36,7 +36,8 @@ def log(msg):
 
 class Fake:
     def __init__(self, work, servers, seed=42):
-        self.clouds = os.path.join(work, "clouds-%d.yaml" % servers)
+        # One file per fleet: the memory fleets must not overwrite the main fleet's file.
+        self.clouds = os.path.join(work, "clouds-%d-%d.yaml" % (servers, seed))
         self.proc = subprocess.Popen(
             [sys.executable, FAKE, "--port", "0", "--servers", str(servers), "--seed", str(seed),
              "--write-clouds-yaml", self.clouds, "--cache-mb", "4096"],
