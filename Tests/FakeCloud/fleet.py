@@ -656,6 +656,16 @@ class Fleet:
                 if project is not None and rec["project_id"] != project:
                     continue
                 yield rec
+        if lo > 0:
+            # Touched servers created before the window still count: a server created long ago
+            # and stopped, resized or renamed now has a recent `updated` (changes-since).
+            for idx in self.sorted_overlay_desc():
+                if idx >= lo or idx > top:
+                    continue
+                rec = overlay[idx]
+                if project is not None and rec["project_id"] != project:
+                    continue
+                yield rec
 
     def iter_all_records(self, ascending=True, project=None, start_idx=None):
         """All records incl. deleted ones (ports/volumes listings walk this)."""

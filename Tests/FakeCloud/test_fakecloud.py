@@ -7,6 +7,7 @@ Each test class starts its own fake in-process (port 0) and talks real HTTP with
 
 import collections
 import http.client
+import calendar
 import json
 import os
 import subprocess
@@ -453,6 +454,21 @@ class TestActionsAndChurn(FakeCase):
         items, _ = self.walk("/servers/detail?all_tenants=1&limit=37&changes-since=" + since)
         self.assertEqual({s["id"] for s in items},
                          {s["id"] for s in everything if s["updated"] >= since})
+
+    def test_churn_then_changes_since_an_older_watermark_includes_old_servers_it_touched(self):
+        # The sync's watermark: the newest `updated` listed before the churn (earlier than the
+        # fake's start), so the listing is not limited to the servers touched since the start.
+        everything, _ = self.walk("/servers/detail?all_tenants=1&limit=200")
+        newest = max(s["updated"] for s in everything)
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(
+            calendar.timegm(time.strptime(newest, "%Y-%m-%dT%H:%M:%SZ")) - 300))
+        res = self.control("churn", {"count": 60, "seed": 19})
+        items, _ = self.walk("/servers/detail?all_tenants=1&limit=17&changes-since=" + since)
+        got = {s["id"] for s in items}
+        want = set(res["created"]) | {c["id"] for c in res["changed"] if c["bumped"]}
+        self.assertTrue(want <= got, sorted(want - got)[:5])
+        self.assertEqual(got, {s["id"] for s in self.walk("/servers/detail?all_tenants=1")[0]
+                               + items if s["updated"] >= since})
 
     def test_churn_and_changes_since(self):
         res = self.control("churn", {"count": 60, "seed": 9})
