@@ -101,15 +101,21 @@ public struct SyncEngine {
   public let connection: PostgresConnection
   public let options: SyncOptions
   public let reporter: SyncReporter
+  /// Opens a new connection to the same database. When the connection breaks while a run's
+  /// COMMIT is acknowledged, the outcome is unknown to this side; with `reconnect` the engine
+  /// asks the database whether the run was recorded instead of reporting a failure that did
+  /// not happen.
+  public let reconnect: (() throws -> PostgresConnection)?
 
   public init(
     cloud: OpenStackCloud, connection: PostgresConnection, options: SyncOptions,
-    reporter: SyncReporter = .silent
+    reporter: SyncReporter = .silent, reconnect: (() throws -> PostgresConnection)? = nil
   ) {
     self.cloud = cloud
     self.connection = connection
     self.options = options
     self.reporter = reporter
+    self.reconnect = reconnect
   }
 
   /// Runs the sync. Throws ``SyncError/locked(scopeID:)`` when another run holds the lock; any
@@ -183,6 +189,11 @@ public struct SyncEngine {
         previousRunStart: lastAny?.startedAt,
         summary: &summary)
     } catch {
+      if let recorded = recordedOutcome(of: run.runID, after: error, summary: summary) {
+        var summary = recorded
+        summary.duration = Date().timeIntervalSince(started)
+        return summary
+      }
       let reason = String(describing: error)
       try? connection.execute(raw: "ROLLBACK")
       try? store.failRun(run.runID, error: reason)
@@ -190,6 +201,36 @@ public struct SyncEngine {
     }
     summary.duration = Date().timeIntervalSince(started)
     return summary
+  }
+
+  /// After the connection broke (a COMMIT whose answer was lost, or a failure after it): the
+  /// run as the database recorded it, if it succeeded; nil when it did not or cannot be asked.
+  func recordedOutcome(of runID: Int64, after error: any Error, summary: SyncSummary)
+    -> SyncSummary?
+  {
+    guard let failure = error as? PostgresError, failure.kind == .connection,
+      let reconnect, let fresh = try? reconnect()
+    else { return nil }
+    defer { fresh.close() }
+    guard
+      let row = try? fresh.query(
+        """
+        SELECT status, servers_created, servers_changed, servers_deleted, changes_written
+          FROM sync_runs WHERE run_id = \(runID)
+        """
+      ).first,
+      (try? row.decode("status", as: String.self)) == "succeeded"
+    else { return nil }
+    var result = summary
+    result.counts.serversCreated = (try? row.decode("servers_created", as: Int?.self) ?? 0) ?? 0
+    result.counts.serversChanged = (try? row.decode("servers_changed", as: Int?.self) ?? 0) ?? 0
+    result.counts.serversDeleted = (try? row.decode("servers_deleted", as: Int?.self) ?? 0) ?? 0
+    result.counts.changesWritten = (try? row.decode("changes_written", as: Int?.self) ?? 0) ?? 0
+    let note =
+      "the database connection broke after the run was committed (\(failure.message.split(separator: "\n").first ?? "")); run \(runID) is recorded as succeeded"
+    result.notes.append(note)
+    reporter.log("warning: \(note)")
+    return result
   }
 
   func fetchAndApply(

@@ -98,7 +98,8 @@ struct SyncCommand: Command {
       progress: { pages, servers in progress.update(pages: pages, servers: servers) })
     do {
       let summary = try await SyncEngine(
-        cloud: openstack, connection: connection, options: options, reporter: reporter
+        cloud: openstack, connection: connection, options: options, reporter: reporter,
+        reconnect: { try database.connect() }
       ).run()
       progress.clear()
       Console.out(
