@@ -215,17 +215,20 @@ public struct SyncEngine {
     guard
       let row = try? fresh.query(
         """
-        SELECT status, servers_created, servers_changed, servers_deleted, changes_written
+        SELECT status, coalesce(servers_created, 0) AS created,
+               coalesce(servers_changed, 0) AS changed, coalesce(servers_deleted, 0) AS deleted,
+               coalesce(changes_written, 0) AS written
           FROM sync_runs WHERE run_id = \(runID)
         """
       ).first,
       (try? row.decode("status", as: String.self)) == "succeeded"
     else { return nil }
     var result = summary
-    result.counts.serversCreated = (try? row.decode("servers_created", as: Int?.self) ?? 0) ?? 0
-    result.counts.serversChanged = (try? row.decode("servers_changed", as: Int?.self) ?? 0) ?? 0
-    result.counts.serversDeleted = (try? row.decode("servers_deleted", as: Int?.self) ?? 0) ?? 0
-    result.counts.changesWritten = (try? row.decode("changes_written", as: Int?.self) ?? 0) ?? 0
+    result.counts = ApplyCounts(
+      serversCreated: (try? row.decode("created", as: Int.self)) ?? 0,
+      serversChanged: (try? row.decode("changed", as: Int.self)) ?? 0,
+      serversDeleted: (try? row.decode("deleted", as: Int.self)) ?? 0,
+      changesWritten: (try? row.decode("written", as: Int.self)) ?? 0)
     let note =
       "the database connection broke after the run was committed (\(failure.message.split(separator: "\n").first ?? "")); run \(runID) is recorded as succeeded"
     result.notes.append(note)

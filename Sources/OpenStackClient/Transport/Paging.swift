@@ -37,6 +37,12 @@ extension ServiceClient {
     var marker: String?
     var seen: Set<String> = []
     var ahead: (marker: String, task: Task<Data, any Error>)?
+    // No request outlives the listing: a page fetched ahead and not used is cancelled and awaited.
+    func discard(_ pending: (marker: String, task: Task<Data, any Error>)?) async {
+      guard let pending else { return }
+      pending.task.cancel()
+      _ = try? await pending.task.value
+    }
     do {
       repeat {
         let data: Data
@@ -44,11 +50,8 @@ extension ServiceClient {
           data = try await next.task.value
           ahead = nil
         } else {
-          if let stale = ahead {
-            stale.task.cancel()
-            _ = try? await stale.task.value
-            ahead = nil
-          }
+          await discard(ahead)
+          ahead = nil
           data = try await get(path, query: pageQuery(marker))
         }
         if let quick = PageLinks.nextMarker(in: data, linksKey: linksKey),
@@ -78,16 +81,9 @@ extension ServiceClient {
         marker = next
       } while marker != nil
     } catch {
-      // No request outlives the listing.
-      if let pending = ahead {
-        pending.task.cancel()
-        _ = try? await pending.task.value
-      }
+      await discard(ahead)
       throw error
     }
-    if let unused = ahead {
-      unused.task.cancel()
-      _ = try? await unused.task.value
-    }
+    await discard(ahead)
   }
 }
